@@ -1,0 +1,134 @@
+/*
+ * cli.h — what the files of the `ruhu` command share: the command table, the
+ * option parser, output helpers and the replica opener.
+ *
+ * Design notes
+ *  1. Only cli/ prints or picks exit codes: 0 ok, 1 runtime error, 2 usage.
+ *  2. Commands are declared in one table (main.c), one file per group
+ *     (cmd_<group>.c).  A command function returns the exit code.
+ *  3. Options are declared as arrays of struct cli_option and parsed by
+ *     cli_parse(), never by hand (git's parse-options is the model).
+ *  4. Errors print as one line "ruhu: <message>" on stderr, the message taken
+ *     from the library's last error unchanged.
+ */
+#ifndef RUHU_CLI_H
+#define RUHU_CLI_H
+
+#include <stdio.h>
+
+#include "ruhu/ruhu.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* Global state of one invocation. */
+struct cli_ctx {
+	const char *dir;     /* -C DIR, else $RUHU_DIR, else NULL */
+	const char *argv0;
+	const struct cli_command *cmd;
+};
+
+typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, const char **argv);
+
+struct cli_command {
+	const char *group;   /* "replica", or NULL for a top-level command */
+	const char *name;    /* "init" */
+	cli_fn fn;
+	const char *usage;   /* "ruhu replica init DIR" */
+	const char *summary; /* one line for `ruhu help` */
+};
+
+extern const struct cli_command cli_commands[];
+
+/* --- option parsing (design note 3) --- */
+enum cli_opt_type {
+	CLI_OPT_END = 0,
+	CLI_OPT_BOOL,   /* int *: set to 1 */
+	CLI_OPT_STRING, /* const char **: the argument */
+	CLI_OPT_INT,    /* long *: a whole number, checked */
+	CLI_OPT_LIST    /* struct cli_list *: repeatable, every argument kept */
+};
+
+struct cli_list {
+	const char **items;
+	int count;
+};
+
+struct cli_option {
+	enum cli_opt_type type;
+	char short_name;       /* 0 when none */
+	const char *long_name; /* without the dashes */
+	void *value;
+	const char *argh;      /* name of the argument in help, e.g. "FILE" */
+	const char *help;
+};
+
+#define CLI_BOOL(s, l, v, h) { CLI_OPT_BOOL, (s), (l), (v), NULL, (h) }
+#define CLI_STRING(s, l, v, a, h) { CLI_OPT_STRING, (s), (l), (v), (a), (h) }
+#define CLI_INT(s, l, v, a, h) { CLI_OPT_INT, (s), (l), (v), (a), (h) }
+#define CLI_LIST(s, l, v, a, h) { CLI_OPT_LIST, (s), (l), (v), (a), (h) }
+#define CLI_END { CLI_OPT_END, 0, NULL, NULL, NULL, NULL }
+
+/*
+ * Parse argv[1..argc-1] (argv[0] is the command name) against `opts`.  Options
+ * and positional arguments may be mixed; "--" ends options.  On success the
+ * positional arguments are moved to argv[0..n-1] and n is returned.  On a usage
+ * error a one-line message and the command's usage go to stderr and -1 is
+ * returned (the caller exits with CLI_USAGE).  `min` and `max` bound the
+ * number of positional arguments (max < 0: no bound).  A list option's items
+ * array must be released with cli_list_release().
+ */
+int cli_parse(struct cli_ctx *ctx, int argc, const char **argv,
+	      const struct cli_option *opts, int min, int max);
+void cli_list_release(struct cli_list *list);
+
+/* Print the usage and options of the current command to `out`. */
+void cli_usage(const struct cli_ctx *ctx, const struct cli_option *opts, FILE *out);
+
+/* Print "ruhu: <last error>" and return CLI_FAIL. */
+int cli_fail(void);
+/* Print "ruhu: <formatted message>" and return `code`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "warning: <message>" to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- passphrases (passphrase.c) --- */
+/*
+ * Read a passphrase: from the environment variable `env` when set, else by a
+ * prompt without echo on the terminal.  The bytes go into `out` (to be
+ * released with ruhu_buf_dispose_secure).  With `confirm`, a prompt asks twice.
+ */
+int cli_passphrase(ruhu_buf *out, const char *env, const char *prompt, int confirm);
+
+/* The replica folder of this invocation, or a usage error when none. */
+const char *cli_replica_dir(struct cli_ctx *ctx);
+
+/* --- JSON output (json.c): a small streaming writer to a ruhu_buf --- */
+struct cli_json {
+	ruhu_buf buf;
+	int depth;
+	int need_comma[32];
+	int failed; /* an allocation failed: printing reports it */
+};
+
+void cli_json_init(struct cli_json *j);
+void cli_json_object_begin(struct cli_json *j);
+void cli_json_object_end(struct cli_json *j);
+void cli_json_array_begin(struct cli_json *j);
+void cli_json_array_end(struct cli_json *j);
+void cli_json_key(struct cli_json *j, const char *key);
+void cli_json_string(struct cli_json *j, const char *s);
+void cli_json_stringn(struct cli_json *j, const char *s, size_t len);
+void cli_json_int(struct cli_json *j, long long v);
+void cli_json_double(struct cli_json *j, double v);
+void cli_json_bool(struct cli_json *j, int v);
+void cli_json_null(struct cli_json *j);
+/* Convenience: key + value. */
+void cli_json_kv_string(struct cli_json *j, const char *key, const char *s);
+void cli_json_kv_int(struct cli_json *j, const char *key, long long v);
+void cli_json_kv_bool(struct cli_json *j, const char *key, int v);
+/* Write the document and a newline to stdout and release the writer. */
+int cli_json_print(struct cli_json *j);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * commands.h — the command functions of `ruhu`, one block per cmd_<group>.c.
+ * Each returns CLI_OK, CLI_FAIL or CLI_USAGE (cli.h, note 1).
+ */
+#ifndef RUHU_CLI_COMMANDS_H
+#define RUHU_CLI_COMMANDS_H
+
+#include "cli/cli.h"
+
+/* main.c */
+int cmd_help(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_version(struct cli_ctx *ctx, int argc, const char **argv);
+
+#endif

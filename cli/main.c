@@ -1,0 +1,149 @@
+/*
+ * main.c — the `ruhu` command: global options, the table of commands, and
+ * dispatch (git.c is the model).
+ *
+ * Design notes
+ *  1. `ruhu [-C DIR] [--version] [help] COMMAND [SUBCOMMAND] [ARGS]`.  A command
+ *     is found by group and name ("replica init") or by name alone ("add").
+ *  2. The table below is the only list of commands: help and dispatch both
+ *     read it.
+ *  3. Exit codes: 0 ok, 1 runtime error, 2 usage (cli.h, note 1).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+const struct cli_command cli_commands[] = {
+	{ NULL, "help", cmd_help, "ruhu help [COMMAND [SUBCOMMAND]]", "show the commands, or one command's usage" },
+	{ NULL, "version", cmd_version, "ruhu version", "print the version" },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct cli_command *find(const char *group, const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		if (group == NULL && c->group == NULL && !strcmp(c->name, name))
+			return c;
+		if (group && c->group && !strcmp(c->group, group) && name && !strcmp(c->name, name))
+			return c;
+	}
+	return NULL;
+}
+
+static int is_group(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (c->group && !strcmp(c->group, name))
+			return 1;
+	return 0;
+}
+
+static void list_commands(FILE *out)
+{
+	const char *last = "";
+
+	fputs("usage: ruhu [-C DIR] [--version] COMMAND [ARGS]\n\n"
+	      "ruhu keeps a township's home-visit records in an encrypted replica and\n"
+	      "syncs tablets with their township hub through signed, encrypted bundles.\n", out);
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		const char *g = c->group ? c->group : "";
+		char name[48];
+
+		if (strcmp(g, last)) {
+			fprintf(out, "\n");
+			last = g;
+		} else if (c == cli_commands) {
+			fprintf(out, "\n");
+		}
+		snprintf(name, sizeof(name), "%s%s%s", g, *g ? " " : "", c->name);
+		fprintf(out, "   %-24s %s\n", name, c->summary);
+	}
+	fputs("\nThe replica is the folder given with -C DIR, or $RUHU_DIR. The passphrase\n"
+	      "comes from $RUHU_PASSPHRASE, else a prompt on the terminal.\n"
+	      "'ruhu help COMMAND' shows the usage and options of one command.\n", out);
+}
+
+int cmd_help(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	const struct cli_command *c = NULL;
+	const char *sub[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		list_commands(stdout);
+		return CLI_OK;
+	}
+	if (argc >= 3 && is_group(argv[1]))
+		c = find(argv[1], argv[2]);
+	else if (!is_group(argv[1]))
+		c = find(NULL, argv[1]);
+	if (c == NULL && is_group(argv[1])) {
+		printf("usage: ruhu %s SUBCOMMAND\n\n", argv[1]);
+		for (c = cli_commands; c->name; c++)
+			if (c->group && !strcmp(c->group, argv[1]))
+				printf("   %-24s %s\n", c->usage, c->summary);
+		return CLI_OK;
+	}
+	if (c == NULL)
+		return cli_error(CLI_USAGE, "'%s' is not a ruhu command; see 'ruhu help'", argv[1]);
+	ctx->cmd = c;
+	sub[0] = c->name;
+	printf("%s\n\n", c->summary);
+	return c->fn(ctx, 2, sub);
+}
+
+int cmd_version(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	printf("ruhu %s\n", RUHU_VERSION);
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { 0 };
+	const char **args = (const char **)argv;
+	const struct cli_command *c;
+	int i = 1;
+
+	ctx.argv0 = argv[0];
+	ctx.dir = getenv("RUHU_DIR");
+	while (i < argc && args[i][0] == '-') {
+		if (!strcmp(args[i], "-C")) {
+			if (i + 1 >= argc)
+				return cli_error(CLI_USAGE, "option -C needs a folder");
+			ctx.dir = args[i + 1];
+			i += 2;
+		} else if (!strncmp(args[i], "-C", 2)) {
+			ctx.dir = args[i] + 2;
+			i++;
+		} else if (!strcmp(args[i], "--version")) {
+			return cmd_version(&ctx, 0, NULL);
+		} else if (!strcmp(args[i], "-h") || !strcmp(args[i], "--help")) {
+			list_commands(stdout);
+			return CLI_OK;
+		} else {
+			return cli_error(CLI_USAGE, "unknown option '%s'; see 'ruhu help'", args[i]);
+		}
+	}
+	if (i >= argc) {
+		list_commands(stderr);
+		return CLI_USAGE;
+	}
+	if (ruhu_init() < 0)
+		return cli_fail();
+	if (is_group(args[i])) {
+		if (i + 1 >= argc || (c = find(args[i], args[i + 1])) == NULL) {
+			if (i + 1 < argc)
+				cli_error(CLI_USAGE, "'%s %s' is not a ruhu command", args[i], args[i + 1]);
+			else
+				cli_error(CLI_USAGE, "'%s' needs a subcommand", args[i]);
+			ctx.cmd = NULL;
+			return cmd_help(&ctx, 2, (const char *[]){ "help", args[i], NULL });
+		}
+		i++;
+	} else if ((c = find(NULL, args[i])) == NULL) {
+		return cli_error(CLI_USAGE, "'%s' is not a ruhu command; see 'ruhu help'", args[i]);
+	}
+	ctx.cmd = c;
+	return c->fn(&ctx, argc - i, args + i);
+}

@@ -1,0 +1,9 @@
+/*
+ * ruhu/ruhu.h — the whole public API of libruhu: include this one header.
+ */
+#ifndef RUHU_RUHU_H
+#define RUHU_RUHU_H
+
+#include "ruhu/common.h"
+
+#endif
