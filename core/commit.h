@@ -9,9 +9,13 @@
  *     signature over that buffer in namespace "git", then
  *     git_commit_create_with_signature(..., "gpgsig").  Stock git verifies
  *     the result with `gpg.format = ssh` and an allowed-signers file.
- *  2. The message is frozen as: subject line, blank line, body (when given),
- *     blank line, trailers `Key: value` one per line, ending in a newline.
- *     Keys are [A-Za-z0-9-]+, values one line; the subject one line.
+ *  2. The message is frozen as below; keys are [A-Za-z0-9-]+, the subject and
+ *     every value one line.
+ *
+ *       PART       DESCRIPTION (frozen, version 1)
+ *       subject    one non-empty line, "\n"
+ *       body       when given: "\n", the text without blank lines at its ends, "\n"
+ *       trailers   when given: "\n", then "Key: value\n" per trailer, in order
  *  3. Trailers are read back from the last paragraph of a message, which
  *     counts only when it is not the subject and every line of it is a
  *     `Key: value` line: a body that happens to contain a colon is not

@@ -520,11 +520,11 @@ int ruhu_odb_open(git_repository **out, sqlite3 *db)
 		goto done;
 	}
 	/* no ~/.gitconfig: the packbuilder and friends read the repository's */
-	if ((error = git_config_new(&cfg)) < 0) {
-		error = ruhu_git_error(error, "cannot make an empty config");
+	if ((error = git_config_new(&cfg)) < 0 ||
+	    (error = git_repository_set_config(repo, cfg)) < 0) {
+		error = ruhu_git_error(error, "cannot give the object store an empty config");
 		goto done;
 	}
-	git_repository_set_config(repo, cfg);
 	*out = repo;
 	repo = NULL;
 done:

@@ -124,6 +124,11 @@ static void fill_defaults(ruhu_pack_opts *o, const ruhu_pack_opts *given)
 		o->max_delta_depth = DEFAULT_MAX_DEPTH;
 	if (!o->max_pack_size)
 		o->max_pack_size = DEFAULT_MAX_PACK;
+	/* keep "size + 1" and "depth + 2" from wrapping */
+	if (o->max_object_size > SIZE_MAX / 2)
+		o->max_object_size = SIZE_MAX / 2;
+	if (o->max_delta_depth > ((size_t)1 << 20))
+		o->max_delta_depth = (size_t)1 << 20;
 }
 
 static int corrupt_at(const entry *e, size_t i, const char *what)

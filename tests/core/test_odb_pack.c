@@ -436,6 +436,29 @@ START_TEST(test_odb_pack_deltas_in_any_order)
 }
 END_TEST
 
+START_TEST(test_odb_pack_empty_pack_accepted)
+{
+	ruhu_buf b = RUHU_BUF_INIT;
+	size_t n = 99;
+
+	/* a bundle with nothing new carries a pack of no objects */
+	pk_start(&b, 0);
+	pk_finish(&b);
+	rt_ok(ruhu_odb_write_pack(&n, repo, b.ptr, b.size, NULL));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(count(db), 0);
+	/* version 3 reads like version 2; version 4 does not exist */
+	b.ptr[7] = 3;
+	pk_resum((unsigned char *)b.ptr, b.size);
+	rt_ok(ruhu_odb_write_pack(&n, repo, b.ptr, b.size, NULL));
+	b.ptr[7] = 4;
+	pk_resum((unsigned char *)b.ptr, b.size);
+	ck_assert_int_eq(ruhu_odb_write_pack(&n, repo, b.ptr, b.size, NULL), RUHU_ECORRUPT);
+	ck_assert_int_eq(ruhu_odb_write_pack(&n, repo, "PACK", 4, NULL), RUHU_ECORRUPT);
+	ruhu_buf_dispose(&b);
+}
+END_TEST
+
 /* Write `pack`; expect `code` and a table exactly as before. */
 static void refused(const void *pack, size_t len, int code, const ruhu_pack_opts *opts)
 {
@@ -658,6 +681,7 @@ Suite *odb_pack_suite(void)
 	tcase_add_test(tc, test_odb_pack_from_stock_git);
 	tcase_add_test(tc, test_odb_pack_thin_bundle_from_stock_git);
 	tcase_add_test(tc, test_odb_pack_deltas_in_any_order);
+	tcase_add_test(tc, test_odb_pack_empty_pack_accepted);
 	tcase_add_test(tc, test_odb_pack_damage_refused);
 	tcase_add_test(tc, test_odb_pack_bad_delta_base_refused);
 	tcase_add_test(tc, test_odb_pack_lying_sizes_refused);
