@@ -1,0 +1,571 @@
+/*
+ * odb.c — the object store: a libgit2 object database backend over the
+ * _objects table of a replica, the repository wrapped around it, and the
+ * writing of received packs (see core/odb.h for the design notes).
+ *
+ * Design notes (of this file)
+ *  1. Statements are prepared once per repository (SQLITE_PREPARE_PERSISTENT)
+ *     and reset after every use, on every path; a callback never leaves one
+ *     running, so the caller can commit or roll back at any time.
+ *  2. Callbacks answer libgit2 in its own terms: GIT_ENOTFOUND for a missing
+ *     object, GIT_EAMBIGUOUS for a short id with two matches, -1 with
+ *     git_error_set_str for anything else (the message names the table and
+ *     carries SQLite's text); ruhu functions turn those into ruhu errors with
+ *     ruhu_git_error.
+ *  3. `exists` answers 0 (missing) when SQLite fails: libgit2 reads any
+ *     non-zero as "present", and a false "present" would skip a write.
+ *  4. Writes are INSERT OR IGNORE: an object already stored is kept as is
+ *     (its bytes hash to the same id), so duplicate writes cost one lookup.
+ *  5. A writepack collects the pack in memory up to max_pack_size, then hands
+ *     it to ruhu_pack_parse and writes every object inside one SAVEPOINT
+ *     (odb.h, design note 3).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
+#include "core/odb.h"
+
+#define SCHEMA \
+	"CREATE TABLE IF NOT EXISTS _objects(" \
+	"oid BLOB PRIMARY KEY NOT NULL CHECK(length(oid) = 20), " \
+	"type INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL) STRICT"
+
+enum { S_READ, S_HEADER, S_EXISTS, S_WRITE, S_PREFIX, S_COUNT };
+
+static const char *const statements[S_COUNT] = {
+	"SELECT type, data FROM _objects WHERE oid = ?1",
+	"SELECT type, size FROM _objects WHERE oid = ?1",
+	"SELECT 1 FROM _objects WHERE oid = ?1",
+	"INSERT OR IGNORE INTO _objects(oid, type, size, data) VALUES (?1, ?2, ?3, ?4)",
+	"SELECT oid, type, data FROM _objects WHERE oid BETWEEN ?1 AND ?2 ORDER BY oid LIMIT 2",
+};
+
+typedef struct {
+	git_odb_backend parent;
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+} backend;
+
+typedef struct {
+	git_odb_writepack parent;
+	ruhu_buf pack;
+	ruhu_pack_opts opts;
+	git_indexer_progress_cb progress_cb;
+	void *progress_payload;
+} writepack;
+
+int ruhu_git_error(int giterr, const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	char what[512];
+	va_list ap;
+	int code = RUHU_ERROR;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (giterr == GIT_ENOTFOUND)
+		code = RUHU_ENOTFOUND;
+	else if (giterr == GIT_EMISMATCH)
+		code = RUHU_ECORRUPT;
+	else if (giterr == GIT_EEXISTS)
+		code = RUHU_EEXISTS;
+	else if (giterr == GIT_EAMBIGUOUS || giterr == GIT_EINVALIDSPEC)
+		code = RUHU_EINVALID;
+	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+}
+
+static int sql_fail(backend *b, const char *what)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "object store cannot %s: %s", what, sqlite3_errmsg(b->db));
+	git_error_set_str(GIT_ERROR_ODB, msg);
+	return -1;
+}
+
+static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
+{
+	sqlite3_stmt *st = b->st[which];
+
+	sqlite3_bind_blob(st, 1, oid->id, GIT_OID_RAWSZ, SQLITE_STATIC);
+	return st;
+}
+
+/* Copy a row's data column into a buffer libgit2 will free (odb.h note). */
+static int row_data(void **out, size_t *len, git_object_t *type, backend *b, sqlite3_stmt *st,
+	int tcol, int dcol)
+{
+	const void *data = sqlite3_column_blob(st, dcol);
+	int n = sqlite3_column_bytes(st, dcol);
+	sqlite3_int64 t = sqlite3_column_int64(st, tcol);
+	void *buf;
+
+	if (n < 0 || t < GIT_OBJECT_COMMIT || t > GIT_OBJECT_TAG) {
+		git_error_set_str(GIT_ERROR_ODB, "object store holds a row of unknown type");
+		return -1;
+	}
+	if ((buf = git_odb_backend_data_alloc(&b->parent, (size_t)n + 1)) == NULL) {
+		git_error_set_oom();
+		return -1;
+	}
+	if (n)
+		memcpy(buf, data, (size_t)n);
+	((char *)buf)[n] = '\0';
+	*out = buf;
+	*len = (size_t)n;
+	*type = (git_object_t)t;
+	return 0;
+}
+
+static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *parent,
+	const git_oid *oid)
+{
+	backend *b = (backend *)parent;
+	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
+	int rc, error;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		error = row_data(out, len, type, b, st, 0, 1);
+	else if (rc == SQLITE_DONE)
+		error = GIT_ENOTFOUND;
+	else
+		error = sql_fail(b, "read an object");
+	sqlite3_reset(st);
+	return error;
+}
+
+static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *parent,
+	const git_oid *oid)
+{
+	backend *b = (backend *)parent;
+	sqlite3_stmt *st = bind_oid(b, S_HEADER, oid);
+	int rc, error = 0;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*type = (git_object_t)sqlite3_column_int64(st, 0);
+		*len = (size_t)sqlite3_column_int64(st, 1);
+	} else if (rc == SQLITE_DONE) {
+		error = GIT_ENOTFOUND;
+	} else {
+		error = sql_fail(b, "read an object header");
+	}
+	sqlite3_reset(st);
+	return error;
+}
+
+static int b_exists(git_odb_backend *parent, const git_oid *oid)
+{
+	backend *b = (backend *)parent;
+	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+
+	sqlite3_reset(st);
+	return found; /* design note 3 */
+}
+
+static int store_object(backend *b, const git_oid *oid, const void *data, size_t len,
+	git_object_t type)
+{
+	sqlite3_stmt *st = bind_oid(b, S_WRITE, oid);
+	int rc;
+
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)type);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)len);
+	sqlite3_bind_blob64(st, 4, len ? data : "", len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data, size_t len,
+	git_object_t type)
+{
+	backend *b = (backend *)parent;
+
+	if (store_object(b, oid, data, len, type) < 0)
+		return sql_fail(b, "write an object");
+	return 0;
+}
+
+/* The range of ids that share the first `len` hex digits of `short_id`. */
+static void prefix_bounds(unsigned char lo[20], unsigned char hi[20], const git_oid *short_id,
+	size_t len)
+{
+	memcpy(lo, short_id->id, 20);
+	memcpy(hi, short_id->id, 20);
+	for (size_t nib = len; nib < 40; nib++) {
+		unsigned char mask = nib % 2 ? 0x0f : 0xf0;
+
+		lo[nib / 2] &= (unsigned char)~mask;
+		hi[nib / 2] |= mask;
+	}
+}
+
+static int find_prefix(backend *b, git_oid *full, void **out, size_t *len, git_object_t *type,
+	const git_oid *short_id, size_t hexlen)
+{
+	sqlite3_stmt *st = b->st[S_PREFIX];
+	unsigned char lo[20], hi[20];
+	void *data = NULL;
+	size_t dlen = 0;
+	git_object_t dtype = GIT_OBJECT_INVALID;
+	git_oid found;
+	int rc, error = 0;
+
+	prefix_bounds(lo, hi, short_id, hexlen);
+	sqlite3_bind_blob(st, 1, lo, 20, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, hi, 20, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		error = GIT_ENOTFOUND;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		error = sql_fail(b, "look up a short id");
+		goto done;
+	}
+	if (sqlite3_column_bytes(st, 0) != 20) {
+		git_error_set_str(GIT_ERROR_ODB, "object store holds an id that is not 20 bytes");
+		error = -1;
+		goto done;
+	}
+	git_oid_fromraw(&found, sqlite3_column_blob(st, 0));
+	if (out && (error = row_data(&data, &dlen, &dtype, b, st, 1, 2)) < 0)
+		goto done;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		git_error_set_str(GIT_ERROR_ODB, "short id matches more than one object");
+		error = GIT_EAMBIGUOUS;
+		goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		error = sql_fail(b, "look up a short id");
+		goto done;
+	}
+	/* hand out only on success: libgit2 frees *out itself after a failure */
+	*full = found;
+	if (out) {
+		*out = data;
+		*len = dlen;
+		*type = dtype;
+		data = NULL;
+	}
+done:
+	if (data)
+		git_odb_backend_data_free(&b->parent, data);
+	sqlite3_reset(st);
+	return error;
+}
+
+static int b_read_prefix(git_oid *full, void **out, size_t *len, git_object_t *type,
+	git_odb_backend *parent, const git_oid *short_id, size_t hexlen)
+{
+	return find_prefix((backend *)parent, full, out, len, type, short_id, hexlen);
+}
+
+static int b_exists_prefix(git_oid *full, git_odb_backend *parent, const git_oid *short_id,
+	size_t hexlen)
+{
+	return find_prefix((backend *)parent, full, NULL, NULL, NULL, short_id, hexlen);
+}
+
+static int b_foreach(git_odb_backend *parent, git_odb_foreach_cb cb, void *payload)
+{
+	backend *b = (backend *)parent;
+	sqlite3_stmt *st = NULL;
+	git_oid oid;
+	int rc, error = 0;
+
+	if (sqlite3_prepare_v2(b->db, "SELECT oid FROM _objects", -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(b, "list objects");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 20)
+			continue;
+		git_oid_fromraw(&oid, sqlite3_column_blob(st, 0));
+		if ((error = cb(&oid, payload)) != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		error = sql_fail(b, "list objects");
+done:
+	sqlite3_finalize(st);
+	return error;
+}
+
+/* --- packs ------------------------------------------------------------------- */
+
+static int base_from_table(void **out, size_t *len, git_object_t *type, const git_oid *oid,
+	void *payload)
+{
+	backend *b = payload;
+	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
+	int rc, error = 0, n;
+	void *buf;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		error = RUHU_ENOTFOUND;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		error = ruhu_error_set(RUHU_ERROR, "object store cannot read delta base %s: %s",
+			git_oid_tostr_s(oid), sqlite3_errmsg(b->db));
+		goto done;
+	}
+	n = sqlite3_column_bytes(st, 1);
+	if ((buf = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+		error = ruhu_error_oom();
+		goto done;
+	}
+	if (n > 0)
+		memcpy(buf, sqlite3_column_blob(st, 1), (size_t)n);
+	*out = buf;
+	*len = (size_t)n;
+	*type = (git_object_t)sqlite3_column_int64(st, 0);
+done:
+	sqlite3_reset(st);
+	return error;
+}
+
+static int object_to_table(const git_oid *oid, git_object_t type, const void *data, size_t len,
+	void *payload)
+{
+	backend *b = payload;
+
+	if (store_object(b, oid, data, len, type) < 0)
+		return ruhu_error_set(sqlite3_errcode(b->db) == SQLITE_BUSY ? RUHU_EBUSY : RUHU_ERROR,
+			"object store cannot write object %s: %s", git_oid_tostr_s(oid),
+			sqlite3_errmsg(b->db));
+	return 0;
+}
+
+static int exec(sqlite3 *db, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	return ruhu_error_set((rc & 0xff) == SQLITE_BUSY ? RUHU_EBUSY : RUHU_ERROR,
+		"object store cannot %s: %s", what, sqlite3_errmsg(db));
+}
+
+/* All of the pack or nothing (odb.h, design note 3). */
+static int write_pack(size_t *out_objects, backend *b, const void *pack, size_t len,
+	const ruhu_pack_opts *opts)
+{
+	int error;
+
+	if ((error = exec(b->db, "SAVEPOINT ruhu_pack", "start writing a pack")) < 0)
+		return error;
+	error = ruhu_pack_parse(out_objects, pack, len, opts, base_from_table, object_to_table, b);
+	if (error < 0) {
+		/* keep the parse error: the rollback's own failure is secondary */
+		sqlite3_exec(b->db, "ROLLBACK TO ruhu_pack", NULL, NULL, NULL);
+		sqlite3_exec(b->db, "RELEASE ruhu_pack", NULL, NULL, NULL);
+		return error;
+	}
+	if ((error = exec(b->db, "RELEASE ruhu_pack", "finish writing a pack")) < 0) {
+		sqlite3_exec(b->db, "ROLLBACK TO ruhu_pack", NULL, NULL, NULL);
+		sqlite3_exec(b->db, "RELEASE ruhu_pack", NULL, NULL, NULL);
+	}
+	return error;
+}
+
+static int wp_append(git_odb_writepack *parent, const void *data, size_t size,
+	git_indexer_progress *stats)
+{
+	writepack *wp = (writepack *)parent;
+
+	if (size > wp->opts.max_pack_size - wp->pack.size) {
+		git_error_set_str(GIT_ERROR_ODB, "received pack is over the cap of the object store");
+		return -1;
+	}
+	if (ruhu_buf_put(&wp->pack, data, size) < 0) {
+		git_error_set_oom();
+		return -1;
+	}
+	if (stats)
+		stats->received_bytes = wp->pack.size;
+	if (wp->progress_cb && stats)
+		return wp->progress_cb(stats, wp->progress_payload);
+	return 0;
+}
+
+static int wp_commit(git_odb_writepack *parent, git_indexer_progress *stats)
+{
+	writepack *wp = (writepack *)parent;
+	size_t n = 0;
+
+	if (write_pack(&n, (backend *)parent->backend, wp->pack.ptr, wp->pack.size, &wp->opts) < 0) {
+		git_error_set_str(GIT_ERROR_ODB, ruhu_error_last());
+		return -1;
+	}
+	if (stats) {
+		stats->total_objects = stats->indexed_objects = stats->received_objects = (unsigned)n;
+		stats->received_bytes = wp->pack.size;
+	}
+	if (wp->progress_cb && stats)
+		return wp->progress_cb(stats, wp->progress_payload);
+	return 0;
+}
+
+static void wp_free(git_odb_writepack *parent)
+{
+	writepack *wp = (writepack *)parent;
+
+	ruhu_buf_dispose(&wp->pack);
+	free(wp);
+}
+
+static int b_writepack(git_odb_writepack **out, git_odb_backend *parent, git_odb *odb,
+	git_indexer_progress_cb progress_cb, void *progress_payload)
+{
+	ruhu_pack_opts defaults = RUHU_PACK_OPTS_INIT;
+	writepack *wp;
+
+	if ((wp = calloc(1, sizeof(*wp))) == NULL) {
+		git_error_set_oom();
+		return -1;
+	}
+	wp->parent.backend = parent;
+	wp->parent.append = wp_append;
+	wp->parent.commit = wp_commit;
+	wp->parent.free = wp_free;
+	wp->opts = defaults;
+	wp->opts.max_pack_size = (size_t)2 << 30;
+	wp->progress_cb = progress_cb;
+	wp->progress_payload = progress_payload;
+	*out = &wp->parent;
+	return 0;
+}
+
+static void b_free(git_odb_backend *parent)
+{
+	backend *b = (backend *)parent;
+
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(b->st[i]);
+	free(b);
+}
+
+/* --- opening ------------------------------------------------------------------- */
+
+int ruhu_odb_init(sqlite3 *db)
+{
+	return exec(db, SCHEMA, "create table _objects");
+}
+
+static int new_backend(backend **out, sqlite3 *db)
+{
+	backend *b;
+	int error = 0;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return ruhu_error_oom();
+	git_odb_init_backend(&b->parent, GIT_ODB_BACKEND_VERSION);
+	b->db = db;
+	b->parent.read = b_read;
+	b->parent.read_prefix = b_read_prefix;
+	b->parent.read_header = b_read_header;
+	b->parent.write = b_write;
+	b->parent.exists = b_exists;
+	b->parent.exists_prefix = b_exists_prefix;
+	b->parent.foreach = b_foreach;
+	b->parent.writepack = b_writepack;
+	b->parent.free = b_free;
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i],
+				       NULL) != SQLITE_OK) {
+			error = ruhu_error_set(RUHU_ERROR, "object store cannot prepare a statement: %s",
+				sqlite3_errmsg(db));
+			b_free(&b->parent);
+			return error;
+		}
+	*out = b;
+	return 0;
+}
+
+int ruhu_odb_open(git_repository **out, sqlite3 *db)
+{
+	git_odb *odb = NULL;
+	git_config *cfg = NULL;
+	git_repository *repo = NULL;
+	backend *b = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = ruhu_odb_init(db)) < 0 || (error = new_backend(&b, db)) < 0)
+		goto done;
+	if ((error = git_odb_new(&odb)) < 0) {
+		error = ruhu_git_error(error, "cannot make an object database");
+		goto done;
+	}
+	if ((error = git_odb_add_backend(odb, &b->parent, 1)) < 0) {
+		error = ruhu_git_error(error, "cannot add the object store");
+		goto done;
+	}
+	b = NULL; /* the odb owns it now */
+	if ((error = git_repository_wrap_odb(&repo, odb)) < 0) {
+		error = ruhu_git_error(error, "cannot wrap the object store");
+		goto done;
+	}
+	/* no ~/.gitconfig: the packbuilder and friends read the repository's */
+	if ((error = git_config_new(&cfg)) < 0 ||
+	    (error = git_repository_set_config(repo, cfg)) < 0) {
+		error = ruhu_git_error(error, "cannot give the object store an empty config");
+		goto done;
+	}
+	*out = repo;
+	repo = NULL;
+done:
+	git_config_free(cfg);
+	git_repository_free(repo);
+	git_odb_free(odb);
+	if (b)
+		b_free(&b->parent);
+	return error;
+}
+
+static backend *backend_of(git_repository *repo)
+{
+	git_odb *odb = NULL;
+	git_odb_backend *found = NULL;
+	backend *b = NULL;
+
+	if (git_repository_odb(&odb, repo) < 0)
+		return NULL;
+	if (git_odb_num_backends(odb) == 1 && git_odb_get_backend(&found, odb, 0) == 0 &&
+	    found->read == b_read)
+		b = (backend *)found;
+	git_odb_free(odb);
+	return b;
+}
+
+sqlite3 *ruhu_odb_db(git_repository *repo)
+{
+	backend *b = backend_of(repo);
+
+	return b ? b->db : NULL;
+}
+
+int ruhu_odb_write_pack(size_t *out_objects, git_repository *repo, const void *pack, size_t len,
+	const ruhu_pack_opts *opts)
+{
+	backend *b = backend_of(repo);
+
+	if (out_objects)
+		*out_objects = 0;
+	if (b == NULL)
+		return ruhu_error_set(RUHU_EINVALID, "repository is not a ruhu object store");
+	return write_pack(out_objects, b, pack, len, opts);
+}
