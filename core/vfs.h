@@ -75,6 +75,11 @@ void ruhu_vfs_clear_failure(void);
 int ruhu_vfs_verify_pages(sqlite3 *db, int64_t *out_pages, int64_t *out_bad,
 			  uint32_t *out_first_bad);
 
+/* How many WAL frames had their page rewritten without their header since
+ * the process started (note 7 of vfs_io.c; the tests make sure the case is
+ * exercised). */
+extern uint64_t vfs_wal_rewrites;
+
 /* ---- shared by vfs.c and vfs_io.c only ---- */
 
 /* A data key and its sub-keys, in secure memory (vfs.c, note 3). */

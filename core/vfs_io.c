@@ -66,6 +66,9 @@
 
 static const unsigned char sqlite_magic[16] = "SQLite format 3";
 
+/* how many WAL pages were rewritten without their header (tests read it) */
+uint64_t vfs_wal_rewrites;
+
 static uint32_t get_be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -391,6 +394,7 @@ static int wal_write(struct vfs_file *f, const unsigned char *buf, int amt, sqli
 		pgno = f->wal_hdr_pgno;
 	} else {
 		/* note 7: a page rewritten alone; its header is on disk */
+		__atomic_fetch_add(&vfs_wal_rewrites, 1, __ATOMIC_RELAXED);
 		if ((rc = base_read(f, hdr, sizeof(hdr), off - FRAME_HDR)) != SQLITE_OK)
 			return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
 		pgno = get_be32(hdr);
