@@ -143,7 +143,8 @@ int main(int argc, char **argv)
 			else
 				cli_error(CLI_USAGE, "'%s' needs a subcommand", args[i]);
 			ctx.cmd = NULL;
-			return cmd_help(&ctx, 2, (const char *[]){ "help", args[i], NULL });
+			cmd_help(&ctx, 2, (const char *[]){ "help", args[i], NULL });
+			return CLI_USAGE;
 		}
 		i++;
 	} else if ((c = find(NULL, args[i])) == NULL) {
