@@ -1,6 +1,6 @@
 /*
  * replica.c — a replica folder: create, unlock, pragmas, passphrase change,
- * rekey, check, SQL, transactions, and the mapping of SQLite's errors.
+ * check, SQL, transactions, and the mapping of SQLite's errors.
  *
  * Design notes
  *  1. Layout: DIR/replica.db and DIR/replica.key; SQLite's -wal, -shm and
@@ -18,16 +18,8 @@
  *     (plaintext lives only there, and it is what keeps the cost of the
  *     encryption small), synchronous FULL, secure_delete, temp_store MEMORY,
  *     mmap off, a busy timeout, WAL unless DELETE is asked for.
- *  5. Rekey steps, and what open does after a crash at each:
- *       a. VACUUM INTO DIR/replica.db.new under the new key; fsync it;
- *       b. write DIR/replica.key.new (new key, same wrapping key);
- *       c. close the database (checkpoint; the WAL goes away);
- *       d. rename replica.db.new over replica.db; fsync DIR;
- *       e. rename replica.key.new over replica.key; fsync DIR.
- *     replica.db.new there: d did not happen, so both .new files go.  Only
- *     replica.key.new there: d happened; if its key check value matches
- *     replica.db, e is done now; if replica.key matches instead, it is stale
- *     and goes.
+ *  5. Passphrase change and rekey are in replica_keys.c; open finishes a
+ *     rekey that a crash interrupted (replica_finish_rekey).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +59,7 @@ const char *ruhu_replica_path(const ruhu_replica *r)
 	return r->dir;
 }
 
-static char *join(const char *dir, const char *name)
+char *replica_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
 	char *p = malloc(n);
@@ -77,7 +69,7 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-static int exists(const char *path)
+int replica_exists(const char *path)
 {
 	struct stat st;
 
@@ -212,8 +204,8 @@ static int replica_alloc(ruhu_replica **out, const char *dir, const ruhu_replica
 	else
 		ruhu_replica_options_init(&r->opts, RUHU_REPLICA_OPTIONS_VERSION);
 	r->dir = strdup(dir);
-	r->db_path = join(dir, RUHU_REPLICA_DB);
-	r->key_path = join(dir, RUHU_REPLICA_KEY);
+	r->db_path = replica_join(dir, RUHU_REPLICA_DB);
+	r->key_path = replica_join(dir, RUHU_REPLICA_KEY);
 	r->key = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
 	r->kek = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
 	if (!r->dir || !r->db_path || !r->key_path || !r->key || !r->kek) {
@@ -224,7 +216,7 @@ static int replica_alloc(ruhu_replica **out, const char *dir, const ruhu_replica
 	return 0;
 }
 
-static void close_db(ruhu_replica *r)
+void replica_close_db(ruhu_replica *r)
 {
 	if (r->db) {
 		if (sqlite3_close(r->db) != SQLITE_OK)
@@ -241,7 +233,7 @@ void ruhu_replica_free(ruhu_replica *r)
 {
 	if (r == NULL)
 		return;
-	close_db(r);
+	replica_close_db(r);
 	sodium_free(r->key);
 	sodium_free(r->kek);
 	free(r->dir);
@@ -252,7 +244,7 @@ void ruhu_replica_free(ruhu_replica *r)
 }
 
 /* file:PATH?ruhu_slot=SLOT, with PATH percent-encoded where it must be. */
-static int build_uri(ruhu_buf *out, const char *path, const char *slot)
+int replica_build_uri(ruhu_buf *out, const char *path, const char *slot)
 {
 	int error = ruhu_buf_puts(out, path[0] == '/' ? "file://" : "file:");
 
@@ -267,14 +259,14 @@ static int build_uri(ruhu_buf *out, const char *path, const char *slot)
 	return error;
 }
 
-static int open_db(ruhu_replica *r, const char *path, int flags)
+int replica_open_db(ruhu_replica *r, const char *path, int flags)
 {
 	ruhu_buf uri = RUHU_BUF_INIT;
 	int rc, error;
 
 	if ((error = ruhu_vfs_slot_add(r->slot, r->key)) < 0)
 		goto done;
-	if ((error = build_uri(&uri, path, r->slot)) < 0)
+	if ((error = replica_build_uri(&uri, path, r->slot)) < 0)
 		goto done;
 	rc = sqlite3_open_v2(uri.ptr, &r->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE, r->vfs);
 	if (rc != SQLITE_OK) {
@@ -286,11 +278,11 @@ static int open_db(ruhu_replica *r, const char *path, int flags)
 done:
 	ruhu_buf_dispose(&uri);
 	if (error < 0)
-		close_db(r);
+		replica_close_db(r);
 	return error;
 }
 
-static int query_journal_mode(ruhu_replica *r, const char *sql, int *out_wal)
+int replica_query_journal_mode(ruhu_replica *r, const char *sql, int *out_wal)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, error = 0;
@@ -307,7 +299,7 @@ done:
 }
 
 /* Note 4. */
-static int apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
+int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
 {
 	char sql[256];
 	int error, wal = 0;
@@ -318,11 +310,11 @@ static int apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
 	if ((error = ruhu_replica_exec(r, sql)) < 0)
 		return error;
 	if (mode == RUHU_JOURNAL_WAL)
-		error = query_journal_mode(r, "PRAGMA journal_mode=WAL", &wal);
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode=WAL", &wal);
 	else if (mode == RUHU_JOURNAL_DELETE)
-		error = query_journal_mode(r, "PRAGMA journal_mode=DELETE", &wal);
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode=DELETE", &wal);
 	else
-		error = query_journal_mode(r, "PRAGMA journal_mode", &wal);
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode", &wal);
 	if (error < 0)
 		return error;
 	if (mode == RUHU_JOURNAL_WAL && !wal)
@@ -358,7 +350,7 @@ done:
 }
 
 /* Read the first 24 bytes of `path`: 0 and the bytes, or -1 with errno. */
-static int read_head(const char *path, unsigned char head[24], size_t *len)
+int replica_read_head(const char *path, unsigned char head[24], size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -389,10 +381,10 @@ static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *pag
 	}
 	if (!S_ISDIR(st.st_mode))
 		return ruhu_error_set(RUHU_EINVALID, "%s is not a replica folder: it is a file", r->dir);
-	if (read_head(r->db_path, head, &len) < 0) {
+	if (replica_read_head(r->db_path, head, &len) < 0) {
 		if (errno != ENOENT)
 			return ruhu_error_errno(errno, "cannot read", r->db_path);
-		if (exists(r->key_path))
+		if (replica_exists(r->key_path))
 			return ruhu_error_set(RUHU_ENOTFOUND, "replica %s has a key file but no database %s",
 					      r->dir, r->db_path);
 		return ruhu_error_set(RUHU_ENOTFOUND, "%s is not a replica folder: it has no %s",
@@ -413,45 +405,6 @@ static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *pag
 	return 0;
 }
 
-/* Note 5: finish or undo a rekey that a crash interrupted. */
-static int finish_rekey(ruhu_replica *r)
-{
-	char *db_new = join(r->dir, RUHU_REPLICA_DB ".new");
-	char *key_new = join(r->dir, RUHU_REPLICA_KEY ".new");
-	struct ruhu_keyfile kf_new, kf_old;
-	unsigned char head[24];
-	size_t len;
-	int error = 0;
-
-	if (!db_new || !key_new) {
-		error = ruhu_error_oom();
-		goto done;
-	}
-	if (exists(db_new)) {
-		unlink(db_new);
-		unlink(key_new);
-		goto done;
-	}
-	if (!exists(key_new) || ruhu_keyfile_read(&kf_new, key_new) < 0 ||
-	    read_head(r->db_path, head, &len) < 0 || len < 24) {
-		ruhu_error_clear();
-		goto done;
-	}
-	if (sodium_memcmp(head + 8, kf_new.kcv, RUHU_VFS_KCV_SIZE) == 0) {
-		if (rename(key_new, r->key_path) < 0)
-			error = ruhu_error_errno(errno, "cannot finish the rekey of", r->dir);
-		else
-			error = ruhu_sync_parent(r->key_path);
-	} else if (ruhu_keyfile_read(&kf_old, r->key_path) == 0 &&
-		   sodium_memcmp(head + 8, kf_old.kcv, RUHU_VFS_KCV_SIZE) == 0) {
-		unlink(key_new);
-	}
-done:
-	free(db_new);
-	free(key_new);
-	return error;
-}
-
 int ruhu_replica_open_ext(ruhu_replica **out, const char *dir, const char *passphrase,
 			  size_t len, const ruhu_replica_options *opts, const char *base_vfs)
 {
@@ -463,7 +416,7 @@ int ruhu_replica_open_ext(ruhu_replica **out, const char *dir, const char *passp
 	if ((error = replica_alloc(&r, dir, opts)) < 0)
 		goto done;
 	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 ||
-	    (error = finish_rekey(r)) < 0 ||
+	    (error = replica_finish_rekey(r)) < 0 ||
 	    (error = probe(r, kcv, &page1_zero)) < 0)
 		goto done;
 	if ((error = ruhu_keyfile_read(&r->keyfile, r->key_path)) < 0)
@@ -479,8 +432,8 @@ int ruhu_replica_open_ext(ruhu_replica **out, const char *dir, const char *passp
 		error = ruhu_error_set(RUHU_EAUTH, "wrong passphrase for replica %s", r->dir);
 		goto done;
 	}
-	if ((error = open_db(r, r->db_path, SQLITE_OPEN_READWRITE)) < 0 ||
-	    (error = apply_settings(r, r->opts.journal_mode)) < 0 ||
+	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE)) < 0 ||
+	    (error = replica_apply_settings(r, r->opts.journal_mode)) < 0 ||
 	    (error = check_format(r)) < 0)
 		goto done;
 	*out = r;
@@ -521,7 +474,7 @@ static int mkdir_p(const char *dir)
 	return error;
 }
 
-static void remove_db_files(const char *db_path)
+void replica_remove_db_files(const char *db_path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
 	char path[4096];
@@ -547,7 +500,7 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 	}
 	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 || (error = mkdir_p(dir)) < 0)
 		goto done;
-	if (exists(r->db_path) || exists(r->key_path)) {
+	if (replica_exists(r->db_path) || replica_exists(r->key_path)) {
 		error = ruhu_error_set(RUHU_EEXISTS, "%s already holds a replica", dir);
 		goto done;
 	}
@@ -560,11 +513,11 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 		goto done;
 	made_key = 1;
 	made_db = 1;
-	if ((error = open_db(r, r->db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
+	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
 		goto done;
 	/* note 3: before the first write, which the journal mode already is */
 	sqlite3_file_control(r->db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
-	if ((error = apply_settings(r, r->opts.journal_mode == RUHU_JOURNAL_DELETE ?
+	if ((error = replica_apply_settings(r, r->opts.journal_mode == RUHU_JOURNAL_DELETE ?
 				    RUHU_JOURNAL_DELETE : RUHU_JOURNAL_WAL)) < 0 ||
 	    (error = ruhu_replica_exec(r, "BEGIN IMMEDIATE; "
 			"CREATE TABLE _meta(key TEXT PRIMARY KEY, value ANY) STRICT; "
@@ -574,9 +527,9 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 	r = NULL;
 done:
 	if (r) {
-		close_db(r);
+		replica_close_db(r);
 		if (made_db)
-			remove_db_files(r->db_path);
+			replica_remove_db_files(r->db_path);
 		if (made_key)
 			unlink(r->key_path);
 	}
@@ -588,136 +541,6 @@ int ruhu_replica_create(ruhu_replica **out, const char *dir, const char *passphr
 			size_t len, const ruhu_replica_options *opts)
 {
 	return ruhu_replica_create_ext(out, dir, passphrase, len, opts, NULL);
-}
-
-/* ---- keys ---- */
-
-int ruhu_replica_change_passphrase(ruhu_replica *r, const char *passphrase, size_t len,
-				   const ruhu_replica_options *opts)
-{
-	struct ruhu_keyfile kf;
-	unsigned char *kek = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
-	int error;
-
-	if (kek == NULL)
-		return ruhu_error_oom();
-	if (passphrase == NULL || len == 0) {
-		error = ruhu_error_set(RUHU_EINVALID, "the new passphrase is empty");
-		goto done;
-	}
-	if ((error = ruhu_keyfile_init(&kf, opts ? opts->kdf_opslimit : 0,
-				       opts ? opts->kdf_memlimit : 0)) < 0 ||
-	    (error = ruhu_keyfile_derive(kek, &kf, passphrase, len)) < 0)
-		goto done;
-	ruhu_keyfile_wrap(&kf, r->key, kek);
-	if ((error = ruhu_keyfile_write(r->key_path, &kf)) < 0)
-		goto done;
-	memcpy(r->kek, kek, RUHU_KEYFILE_KEY_SIZE);
-	r->keyfile = kf;
-done:
-	sodium_free(kek);
-	return error;
-}
-
-static int fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), error = 0;
-
-	if (fd < 0)
-		return ruhu_error_errno(errno, "cannot open", path);
-	if (fsync(fd) < 0)
-		error = ruhu_error_errno(errno, "cannot sync", path);
-	close(fd);
-	return error;
-}
-
-static int vacuum_into(ruhu_replica *r, const char *path, const char *slot)
-{
-	ruhu_buf uri = RUHU_BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int rc, error;
-
-	if ((error = build_uri(&uri, path, slot)) < 0)
-		goto done;
-	if ((rc = sqlite3_prepare_v2(r->db, "VACUUM INTO ?1", -1, &st, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 1, uri.ptr, (int)uri.size, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_step(st)) != SQLITE_DONE)
-		error = ruhu_replica_sqlite_error(r, rc, "cannot copy the replica under a new key");
-done:
-	sqlite3_finalize(st);
-	ruhu_buf_dispose(&uri);
-	return error;
-}
-
-int ruhu_replica_rekey(ruhu_replica *r)
-{
-	char *db_new = join(r->dir, RUHU_REPLICA_DB ".new");
-	char *key_new = join(r->dir, RUHU_REPLICA_KEY ".new");
-	char wal[4096], journal[4096], slot[RUHU_VFS_SLOT_MAX] = "";
-	unsigned char *key = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
-	struct ruhu_keyfile kf = r->keyfile;
-	int error = 0, was_wal = 0, swapped = 0;
-
-	if (!db_new || !key_new || !key) {
-		error = ruhu_error_oom();
-		goto done;
-	}
-	if (!sqlite3_get_autocommit(r->db)) {
-		error = ruhu_error_set(RUHU_EINVALID, "cannot rekey replica %s inside a transaction", r->dir);
-		goto done;
-	}
-	snprintf(wal, sizeof(wal), "%s-wal", r->db_path);
-	snprintf(journal, sizeof(journal), "%s-journal", r->db_path);
-	remove_db_files(db_new);
-	randombytes_buf(key, RUHU_KEYFILE_KEY_SIZE);
-	if ((error = query_journal_mode(r, "PRAGMA journal_mode", &was_wal)) < 0 ||
-	    (error = ruhu_vfs_slot_add(slot, key)) < 0 ||
-	    (error = vacuum_into(r, db_new, slot)) < 0 ||         /* a */
-	    (error = fsync_path(db_new)) < 0)
-		goto done;
-	ruhu_keyfile_wrap(&kf, key, r->kek);
-	if ((error = ruhu_keyfile_write(key_new, &kf)) < 0)      /* b */
-		goto done;
-	close_db(r);                                             /* c */
-	if (exists(wal) || exists(journal)) {
-		error = ruhu_error_set(RUHU_EBUSY, "replica %s is in use by another process", r->dir);
-		goto done;
-	}
-	if (rename(db_new, r->db_path) < 0) {                    /* d */
-		error = ruhu_error_errno(errno, "cannot replace", r->db_path);
-		goto done;
-	}
-	swapped = 1;
-	memcpy(r->key, key, RUHU_KEYFILE_KEY_SIZE);
-	r->keyfile = kf;
-	if ((error = ruhu_sync_parent(r->db_path)) < 0)
-		goto done;
-	if (rename(key_new, r->key_path) < 0) {                  /* e */
-		error = ruhu_error_errno(errno, "cannot replace", r->key_path);
-		goto done;
-	}
-	error = ruhu_sync_parent(r->key_path);
-done:
-	if (!swapped) {
-		remove_db_files(db_new);
-		if (key_new)
-			unlink(key_new);
-	}
-	if (slot[0])
-		ruhu_vfs_slot_remove(slot);
-	if (r->db == NULL) {
-		/* reopen whichever pair is current; keep the first error */
-		int reopen = open_db(r, r->db_path, SQLITE_OPEN_READWRITE);
-
-		if (reopen == 0)
-			reopen = apply_settings(r, was_wal ? RUHU_JOURNAL_WAL : RUHU_JOURNAL_DELETE);
-		if (error == 0)
-			error = reopen;
-	}
-	sodium_free(key);
-	free(db_new);
-	free(key_new);
-	return error;
 }
 
 /* ---- check and sql ---- */

@@ -72,4 +72,16 @@ int ruhu_replica_release(ruhu_replica *r, const char *name);
 /* ROLLBACK TO and RELEASE the savepoint (it is gone afterwards). */
 int ruhu_replica_rollback_to(ruhu_replica *r, const char *name);
 
+/* ---- shared by replica.c and replica_keys.c only ---- */
+char *replica_join(const char *dir, const char *name);
+int replica_exists(const char *path);
+int replica_build_uri(ruhu_buf *out, const char *path, const char *slot);
+int replica_open_db(ruhu_replica *r, const char *path, int flags);
+void replica_close_db(ruhu_replica *r);
+int replica_query_journal_mode(ruhu_replica *r, const char *sql, int *out_wal);
+int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode);
+int replica_read_head(const char *path, unsigned char head[24], size_t *len);
+void replica_remove_db_files(const char *db_path);
+int replica_finish_rekey(ruhu_replica *r);
+
 #endif
