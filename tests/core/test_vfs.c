@@ -353,6 +353,43 @@ START_TEST(test_vfs_trap_wal_recovery_whole_frame)
 END_TEST
 
 /*
+ * A WAL frame that fails authentication during recovery is given page number
+ * 0 (vfs_io.c note 7): SQLite takes it for a torn frame and stops at the last
+ * good commit, as it does after a torn write.  Failing the read instead makes
+ * recovery fail and the replica unopenable.
+ */
+START_TEST(test_vfs_trap_wal_bad_frame_at_recovery)
+{
+	char dir[256], img[300], wal[400];
+	ruhu_replica *r;
+	sqlite3 *db;
+	unsigned char *data;
+	size_t len;
+	long frames;
+
+	rt_tmpdir(dir, sizeof(dir));
+	r = make(dir, RUHU_JOURNAL_WAL);
+	db = ruhu_replica_db(r);
+	exec_ok(db, "PRAGMA wal_autocheckpoint=0");
+	for (int i = 0; i < 20; i++)
+		fill(db, 100, "t");
+	crash_image(dir, strcat(strcpy(img, dir), "/img"));
+	ruhu_replica_free(r);
+	rt_path(wal, sizeof(wal), img, "replica.db-wal");
+	data = rt_read_file(wal, &len);
+	free(data);
+	frames = (long)(len - 32) / (PSIZE + 24);
+	/* the commit frame of the last transaction */
+	flip(wal, 32 + (frames - 1) * (PSIZE + 24) + 24 + 500);
+	r = reopen(img);
+	ck_assert_int_eq(q1(ruhu_replica_db(r), "SELECT count(*) FROM t"), 1900);
+	rt_ok(ruhu_replica_check(r, &(ruhu_replica_check_report){ 0 }));
+	ruhu_replica_free(r);
+	rt_rmrf(dir);
+}
+END_TEST
+
+/*
  * Trap: inside one transaction SQLite rewrites the page of a frame without
  * writing its header again (note 7).  The page number for the associated data
  * must come from the header on disk; taking it from the last header written
@@ -611,6 +648,7 @@ Suite *vfs_suite(void)
 	tcase_add_test(tc, test_vfs_wal_frame_tamper_detected);
 	tcase_add_test(tc, test_vfs_trap_wal_recovery_whole_frame);
 	tcase_add_test(tc, test_vfs_trap_wal_page_only_rewrite);
+	tcase_add_test(tc, test_vfs_trap_wal_bad_frame_at_recovery);
 	tcase_add_test(tc, test_vfs_trap_journal_by_sequence);
 	tcase_add_test(tc, test_vfs_trap_torn_page1_at_open);
 	tcase_add_test(tc, test_vfs_trap_page1_written_late);
