@@ -104,6 +104,13 @@ int cli_passphrase(ruhu_buf *out, const char *env, const char *prompt, int confi
 /* The replica folder of this invocation, or a usage error when none. */
 const char *cli_replica_dir(struct cli_ctx *ctx);
 
+/*
+ * Open the replica of this invocation (cli_replica_dir, the passphrase from
+ * $RUHU_PASSPHRASE or a prompt).  Returns CLI_OK with *out set (release it
+ * with ruhu_replica_free), or the exit code after printing the error.
+ */
+int cli_open_replica(struct cli_ctx *ctx, ruhu_replica **out);
+
 /* --- JSON output (json.c): a small streaming writer to a ruhu_buf --- */
 struct cli_json {
 	ruhu_buf buf;

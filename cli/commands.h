@@ -11,4 +11,11 @@
 int cmd_help(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, const char **argv);
 
+/* cmd_replica.c */
+int cmd_replica_init(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_replica_check(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_replica_passwd(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_replica_rekey(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_sql(struct cli_ctx *ctx, int argc, const char **argv);
+
 #endif

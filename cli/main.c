@@ -17,6 +17,11 @@
 const struct cli_command cli_commands[] = {
 	{ NULL, "help", cmd_help, "ruhu help [COMMAND [SUBCOMMAND]]", "show the commands, or one command's usage" },
 	{ NULL, "version", cmd_version, "ruhu version", "print the version" },
+	{ "replica", "init", cmd_replica_init, "ruhu replica init [--journal wal|delete] [--kdf-ops N] [--kdf-mem MIB] DIR", "make a new encrypted replica in DIR" },
+	{ "replica", "check", cmd_replica_check, "ruhu -C DIR replica check [--json]", "authenticate every page and run the integrity check" },
+	{ "replica", "passwd", cmd_replica_passwd, "ruhu -C DIR replica passwd [--kdf-ops N] [--kdf-mem MIB]", "change the passphrase (rewraps the key)" },
+	{ "replica", "rekey", cmd_replica_rekey, "ruhu -C DIR replica rekey", "re-encrypt the replica under a new data key" },
+	{ NULL, "sql", cmd_sql, "ruhu -C DIR sql [--json] SQL", "run SQL on the unlocked replica and print the rows" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -138,7 +143,8 @@ int main(int argc, char **argv)
 			else
 				cli_error(CLI_USAGE, "'%s' needs a subcommand", args[i]);
 			ctx.cmd = NULL;
-			return cmd_help(&ctx, 2, (const char *[]){ "help", args[i], NULL });
+			cmd_help(&ctx, 2, (const char *[]){ "help", args[i], NULL });
+			return CLI_USAGE;
 		}
 		i++;
 	} else if ((c = find(NULL, args[i])) == NULL) {

@@ -1,0 +1,658 @@
+/*
+ * replica.c — a replica folder: create, unlock, pragmas, passphrase change,
+ * check, SQL, transactions, and the mapping of SQLite's errors.
+ *
+ * Design notes
+ *  1. Layout: DIR/replica.db and DIR/replica.key; SQLite's -wal, -shm and
+ *     -journal beside the database.  The database is opened through the
+ *     encrypting VFS (vfs.c) with the URI parameter ruhu_slot naming a key
+ *     slot: the key itself is never in a URI, a file name, a message or a log.
+ *  2. Before SQLite sees the database, open reads its first 24 bytes itself,
+ *     to tell apart a plain SQLite file, a file that is not a replica, and a
+ *     key file of another replica (the key check values differ: no passphrase
+ *     is needed for that).  Only then is Argon2id run.
+ *  3. Reserve bytes (40 per page) can only be set before the first write of
+ *     a new database, and a journal-mode change is a write: create sets them
+ *     before anything else.  VACUUM INTO keeps them (rekey).
+ *  4. Pragmas are set here once, for every later part: a 64 MiB page cache
+ *     (plaintext lives only there, and it is what keeps the cost of the
+ *     encryption small), synchronous FULL, secure_delete, temp_store MEMORY,
+ *     mmap off, a busy timeout, WAL unless DELETE is asked for.
+ *  5. Passphrase change and rekey are in replica_keys.c; open finishes a
+ *     rekey that a crash interrupted (replica_finish_rekey).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/replica.h"
+
+static const unsigned char sqlite_magic[16] = "SQLite format 3";
+
+int ruhu_replica_options_init(ruhu_replica_options *opts, unsigned int version)
+{
+	if (version != RUHU_REPLICA_OPTIONS_VERSION)
+		return ruhu_error_set(RUHU_EINVALID, "replica options version %u is not known", version);
+	memset(opts, 0, sizeof(*opts));
+	opts->version = version;
+	return 0;
+}
+
+sqlite3 *ruhu_replica_db(ruhu_replica *r)
+{
+	return r->db;
+}
+
+const char *ruhu_replica_dir(const ruhu_replica *r)
+{
+	return r->dir;
+}
+
+const char *ruhu_replica_path(const ruhu_replica *r)
+{
+	return r->dir;
+}
+
+char *replica_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+int replica_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* ---- errors ---- */
+
+int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what)
+{
+	struct ruhu_vfs_failure f;
+	const char *msg = r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc);
+	int sys = r->db ? sqlite3_system_errno(r->db) : 0;
+
+	if (rc == SQLITE_IOERR_DATA || ((rc & 0xff) == SQLITE_IOERR && ruhu_vfs_take_failure(&f))) {
+		if (rc == SQLITE_IOERR_DATA && ruhu_vfs_take_failure(&f) == 0)
+			return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged or was altered: "
+					      "a page failed authentication", r->dir);
+		if (f.frame)
+			return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged or was altered: "
+					      "%s frame %u (page %u) failed authentication",
+					      r->dir, f.file, f.frame, f.pgno);
+		return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged or was altered: "
+				      "%s page %u failed authentication", r->dir, f.file, f.pgno);
+	}
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ruhu_error_set(RUHU_EBUSY, "replica %s is in use by another process", r->dir);
+	case SQLITE_FULL:
+		return ruhu_error_set(RUHU_ENOSPACE, "no space left on device");
+	case SQLITE_READONLY:
+		return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only", r->dir);
+	case SQLITE_NOMEM:
+		return ruhu_error_oom();
+	case SQLITE_NOTADB:
+		return ruhu_error_set(RUHU_ECORRUPT, "%s does not match its key file", r->db_path);
+	case SQLITE_CORRUPT:
+		return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged: %s", r->dir, msg);
+	case SQLITE_ERROR:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_TOOBIG:
+		return ruhu_error_set(RUHU_EINVALID, "%s: %s", what, msg);
+	case SQLITE_IOERR:
+		if (sys == ENOSPC || sys == EDQUOT)
+			return ruhu_error_set(RUHU_ENOSPACE, "no space left on device");
+		if (sys == EROFS)
+			return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only", r->dir);
+		return ruhu_error_set(RUHU_ERROR, "%s: i/o error on replica %s (%s)", what, r->dir,
+				      sys ? strerror(sys) : msg);
+	default:
+		return ruhu_error_set(RUHU_ERROR, "%s: %s", what, msg);
+	}
+}
+
+int ruhu_replica_exec(ruhu_replica *r, const char *sql)
+{
+	int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : ruhu_replica_sqlite_error(r, rc, "cannot run sql on the replica");
+}
+
+/* ---- transactions ---- */
+
+int ruhu_replica_begin(ruhu_replica *r)
+{
+	return ruhu_replica_exec(r, "BEGIN IMMEDIATE");
+}
+
+int ruhu_replica_commit(ruhu_replica *r)
+{
+	return ruhu_replica_exec(r, "COMMIT");
+}
+
+void ruhu_replica_rollback(ruhu_replica *r)
+{
+	/* SQLite may have rolled back already (I/O error, SQLITE_FULL) */
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* verb is "SAVEPOINT", "RELEASE" or "ROLLBACK TO" (then released too) */
+static int savepoint_sql(ruhu_replica *r, const char *verb, const char *name)
+{
+	char sql[200];
+
+	static const char ident[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789";
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > 64 ||
+	    strchr(ident, name[0]) == NULL || strchr("0123456789", name[0]) != NULL ||
+	    strspn(name, ident) != strlen(name))
+		return ruhu_error_set(RUHU_EINVALID, "'%s' is not a savepoint name", name ? name : "");
+	if (!strcmp(verb, "ROLLBACK TO"))
+		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+	else
+		snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	return ruhu_replica_exec(r, sql);
+}
+
+int ruhu_replica_savepoint(ruhu_replica *r, const char *name)
+{
+	return savepoint_sql(r, "SAVEPOINT", name);
+}
+
+int ruhu_replica_release(ruhu_replica *r, const char *name)
+{
+	return savepoint_sql(r, "RELEASE", name);
+}
+
+int ruhu_replica_rollback_to(ruhu_replica *r, const char *name)
+{
+	return savepoint_sql(r, "ROLLBACK TO", name);
+}
+
+/* ---- opening ---- */
+
+static int replica_alloc(ruhu_replica **out, const char *dir, const ruhu_replica_options *opts)
+{
+	ruhu_replica *r;
+
+	*out = NULL;
+	if (dir == NULL || dir[0] == '\0')
+		return ruhu_error_set(RUHU_EINVALID, "no replica folder given");
+	if (opts && opts->version != RUHU_REPLICA_OPTIONS_VERSION)
+		return ruhu_error_set(RUHU_EINVALID, "replica options version %u is not known", opts->version);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return ruhu_error_oom();
+	if (opts)
+		r->opts = *opts;
+	else
+		ruhu_replica_options_init(&r->opts, RUHU_REPLICA_OPTIONS_VERSION);
+	r->dir = strdup(dir);
+	r->db_path = replica_join(dir, RUHU_REPLICA_DB);
+	r->key_path = replica_join(dir, RUHU_REPLICA_KEY);
+	r->key = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
+	r->kek = sodium_malloc(RUHU_KEYFILE_KEY_SIZE);
+	if (!r->dir || !r->db_path || !r->key_path || !r->key || !r->kek) {
+		ruhu_replica_free(r);
+		return ruhu_error_oom();
+	}
+	*out = r;
+	return 0;
+}
+
+void replica_close_db(ruhu_replica *r)
+{
+	if (r->db) {
+		if (sqlite3_close(r->db) != SQLITE_OK)
+			sqlite3_close_v2(r->db);
+		r->db = NULL;
+	}
+	if (r->slot[0]) {
+		ruhu_vfs_slot_remove(r->slot);
+		r->slot[0] = '\0';
+	}
+}
+
+void ruhu_replica_free(ruhu_replica *r)
+{
+	if (r == NULL)
+		return;
+	replica_close_db(r);
+	sodium_free(r->key);
+	sodium_free(r->kek);
+	free(r->dir);
+	free(r->db_path);
+	free(r->key_path);
+	sodium_memzero(r, sizeof(*r));
+	free(r);
+}
+
+/* file:PATH?ruhu_slot=SLOT, with PATH percent-encoded where it must be. */
+int replica_build_uri(ruhu_buf *out, const char *path, const char *slot)
+{
+	int error = ruhu_buf_puts(out, path[0] == '/' ? "file://" : "file:");
+
+	for (const unsigned char *p = (const unsigned char *)path; *p && error == 0; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= 0x20 || *p >= 0x7f)
+			error = ruhu_buf_printf(out, "%%%02X", *p);
+		else
+			error = ruhu_buf_putc(out, (char)*p);
+	}
+	if (error == 0)
+		error = ruhu_buf_printf(out, "?%s=%s", RUHU_VFS_SLOT_PARAM, slot);
+	return error;
+}
+
+int replica_open_db(ruhu_replica *r, const char *path, int flags)
+{
+	ruhu_buf uri = RUHU_BUF_INIT;
+	int rc, error;
+
+	if ((error = ruhu_vfs_slot_add(r->slot, r->key)) < 0)
+		goto done;
+	if ((error = replica_build_uri(&uri, path, r->slot)) < 0)
+		goto done;
+	rc = sqlite3_open_v2(uri.ptr, &r->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE, r->vfs);
+	if (rc != SQLITE_OK) {
+		error = ruhu_replica_sqlite_error(r, rc, "cannot open the replica database");
+		goto done;
+	}
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, r->opts.busy_timeout_ms > 0 ? r->opts.busy_timeout_ms : 5000);
+done:
+	ruhu_buf_dispose(&uri);
+	if (error < 0)
+		replica_close_db(r);
+	return error;
+}
+
+int replica_query_journal_mode(ruhu_replica *r, const char *sql, int *out_wal)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		error = ruhu_replica_sqlite_error(r, rc, "cannot set the journal mode");
+		goto done;
+	}
+	*out_wal = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+done:
+	sqlite3_finalize(st);
+	return error;
+}
+
+/* Note 4. */
+int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
+{
+	char sql[256];
+	int error, wal = 0;
+	long cache = r->opts.cache_kib > 0 ? r->opts.cache_kib : 65536;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%ld; PRAGMA secure_delete=ON; "
+		 "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0;", cache);
+	if ((error = ruhu_replica_exec(r, sql)) < 0)
+		return error;
+	if (mode == RUHU_JOURNAL_WAL)
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode=WAL", &wal);
+	else if (mode == RUHU_JOURNAL_DELETE)
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode=DELETE", &wal);
+	else
+		error = replica_query_journal_mode(r, "PRAGMA journal_mode", &wal);
+	if (error < 0)
+		return error;
+	if (mode == RUHU_JOURNAL_WAL && !wal)
+		return ruhu_error_set(RUHU_EBUSY, "replica %s is in use by another process", r->dir);
+	if (r->opts.synchronous == RUHU_SYNC_NORMAL && !wal)
+		return ruhu_error_set(RUHU_EINVALID, "synchronous=normal needs a replica in wal mode");
+	return ruhu_replica_exec(r, r->opts.synchronous == RUHU_SYNC_NORMAL ?
+				 "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+}
+
+static int check_format(ruhu_replica *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	rc = sqlite3_prepare_v2(r->db, "SELECT value FROM _meta WHERE key = 'format'", -1, &st, NULL);
+	if (rc == SQLITE_ERROR) {
+		error = ruhu_error_set(RUHU_EINVALID, "%s is not a ruhu replica: it has no _meta table", r->dir);
+		goto done;
+	}
+	if (rc != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		error = rc == SQLITE_DONE
+			? ruhu_error_set(RUHU_EINVALID, "%s is not a ruhu replica: _meta has no format", r->dir)
+			: ruhu_replica_sqlite_error(r, rc, "cannot read the replica format");
+		goto done;
+	}
+	if (sqlite3_column_int64(st, 0) != RUHU_REPLICA_FORMAT)
+		error = ruhu_error_set(RUHU_ESCHEMA, "replica %s has format %s; this ruhu reads format %d",
+				       r->dir, (const char *)sqlite3_column_text(st, 0), RUHU_REPLICA_FORMAT);
+done:
+	sqlite3_finalize(st);
+	return error;
+}
+
+/* Read the first 24 bytes of `path`: 0 and the bytes, or -1 with errno. */
+int replica_read_head(const char *path, unsigned char head[24], size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	n = read(fd, head, 24);
+	close(fd);
+	if (n < 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Note 2: what is in DIR, before any key is tried. */
+static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *page1_zero)
+{
+	unsigned char head[24];
+	struct stat st;
+	size_t len;
+
+	*page1_zero = 0;
+	if (stat(r->dir, &st) < 0) {
+		if (errno == ENOENT)
+			return ruhu_error_set(RUHU_ENOTFOUND, "no replica at %s: the folder does not exist", r->dir);
+		return ruhu_error_errno(errno, "cannot open replica folder", r->dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ruhu_error_set(RUHU_EINVALID, "%s is not a replica folder: it is a file", r->dir);
+	if (replica_read_head(r->db_path, head, &len) < 0) {
+		if (errno != ENOENT)
+			return ruhu_error_errno(errno, "cannot read", r->db_path);
+		if (replica_exists(r->key_path))
+			return ruhu_error_set(RUHU_ENOTFOUND, "replica %s has a key file but no database %s",
+					      r->dir, r->db_path);
+		return ruhu_error_set(RUHU_ENOTFOUND, "%s is not a replica folder: it has no %s",
+				      r->dir, RUHU_REPLICA_DB);
+	}
+	if (len == 0)
+		return ruhu_error_set(RUHU_ECORRUPT, "%s is empty", r->db_path);
+	if (len >= 16 && memcmp(head, sqlite_magic, sizeof(sqlite_magic)) == 0)
+		return ruhu_error_set(RUHU_EINVALID, "%s is a plain sqlite database, not an encrypted replica",
+				      r->db_path);
+	if (len == 24 && sodium_is_zero(head, 24)) {
+		*page1_zero = 1; /* a first transaction cut short: SQLite rolls it back */
+		return 0;
+	}
+	if (len < 24 || memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) != 0)
+		return ruhu_error_set(RUHU_EINVALID, "%s is not a ruhu replica database", r->db_path);
+	memcpy(kcv, head + 8, RUHU_VFS_KCV_SIZE);
+	return 0;
+}
+
+int ruhu_replica_open_ext(ruhu_replica **out, const char *dir, const char *passphrase,
+			  size_t len, const ruhu_replica_options *opts, const char *base_vfs)
+{
+	unsigned char kcv[RUHU_VFS_KCV_SIZE];
+	ruhu_replica *r = NULL;
+	int error, page1_zero;
+
+	*out = NULL;
+	if ((error = replica_alloc(&r, dir, opts)) < 0)
+		goto done;
+	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 ||
+	    (error = replica_finish_rekey(r)) < 0 ||
+	    (error = probe(r, kcv, &page1_zero)) < 0)
+		goto done;
+	if ((error = ruhu_keyfile_read(&r->keyfile, r->key_path)) < 0)
+		goto done;
+	if (!page1_zero && sodium_memcmp(kcv, r->keyfile.kcv, RUHU_VFS_KCV_SIZE) != 0) {
+		error = ruhu_error_set(RUHU_EINVALID, "key file %s belongs to another replica, not to %s",
+				       r->key_path, r->dir);
+		goto done;
+	}
+	if ((error = ruhu_keyfile_derive(r->kek, &r->keyfile, passphrase, len)) < 0)
+		goto done;
+	if (ruhu_keyfile_unwrap(r->key, &r->keyfile, r->kek) < 0) {
+		error = ruhu_error_set(RUHU_EAUTH, "wrong passphrase for replica %s", r->dir);
+		goto done;
+	}
+	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE)) < 0 ||
+	    (error = replica_apply_settings(r, r->opts.journal_mode)) < 0 ||
+	    (error = check_format(r)) < 0)
+		goto done;
+	*out = r;
+	r = NULL;
+done:
+	ruhu_replica_free(r);
+	return error;
+}
+
+int ruhu_replica_open(ruhu_replica **out, const char *dir, const char *passphrase,
+		      size_t len, const ruhu_replica_options *opts)
+{
+	return ruhu_replica_open_ext(out, dir, passphrase, len, opts, NULL);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir);
+	int error = 0;
+
+	if (p == NULL)
+		return ruhu_error_oom();
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+				error = ruhu_error_errno(errno, "cannot make folder", p);
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return error;
+}
+
+void replica_remove_db_files(const char *db_path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		unlink(path);
+	}
+}
+
+int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *passphrase,
+			    size_t len, const ruhu_replica_options *opts, const char *base_vfs)
+{
+	ruhu_replica *r = NULL;
+	int error, made_key = 0, made_db = 0, reserve = RUHU_VFS_RESERVE;
+
+	*out = NULL;
+	if ((error = replica_alloc(&r, dir, opts)) < 0)
+		goto done;
+	if (passphrase == NULL || len == 0) {
+		error = ruhu_error_set(RUHU_EINVALID, "the passphrase is empty");
+		goto done;
+	}
+	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 || (error = mkdir_p(dir)) < 0)
+		goto done;
+	if (replica_exists(r->db_path) || replica_exists(r->key_path)) {
+		error = ruhu_error_set(RUHU_EEXISTS, "%s already holds a replica", dir);
+		goto done;
+	}
+	randombytes_buf(r->key, RUHU_KEYFILE_KEY_SIZE);
+	if ((error = ruhu_keyfile_init(&r->keyfile, r->opts.kdf_opslimit, r->opts.kdf_memlimit)) < 0 ||
+	    (error = ruhu_keyfile_derive(r->kek, &r->keyfile, passphrase, len)) < 0)
+		goto done;
+	ruhu_keyfile_wrap(&r->keyfile, r->key, r->kek);
+	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
+		goto done;
+	made_key = 1;
+	made_db = 1;
+	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
+		goto done;
+	/* note 3: before the first write, which the journal mode already is */
+	sqlite3_file_control(r->db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+	if ((error = replica_apply_settings(r, r->opts.journal_mode == RUHU_JOURNAL_DELETE ?
+				    RUHU_JOURNAL_DELETE : RUHU_JOURNAL_WAL)) < 0 ||
+	    (error = ruhu_replica_exec(r, "BEGIN IMMEDIATE; "
+			"CREATE TABLE _meta(key TEXT PRIMARY KEY, value ANY) STRICT; "
+			"INSERT INTO _meta(key, value) VALUES ('format', 1); COMMIT")) < 0)
+		goto done;
+	*out = r;
+	r = NULL;
+done:
+	if (r) {
+		replica_close_db(r);
+		if (made_db)
+			replica_remove_db_files(r->db_path);
+		if (made_key)
+			unlink(r->key_path);
+	}
+	ruhu_replica_free(r);
+	return error;
+}
+
+int ruhu_replica_create(ruhu_replica **out, const char *dir, const char *passphrase,
+			size_t len, const ruhu_replica_options *opts)
+{
+	return ruhu_replica_create_ext(out, dir, passphrase, len, opts, NULL);
+}
+
+/* ---- check and sql ---- */
+
+int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error;
+
+	memset(out, 0, sizeof(*out));
+	ruhu_vfs_clear_failure();
+	if ((error = ruhu_replica_exec(r, "BEGIN")) < 0)
+		return error;
+	if ((rc = sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &st, NULL)) == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *line = (const char *)sqlite3_column_text(st, 0);
+
+			if (line && strcmp(line, "ok") != 0 && out->integrity_errors++ == 0)
+				snprintf(out->first_error, sizeof(out->first_error), "%s", line);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ruhu_replica_sqlite_error(r, rc, "integrity check failed");
+		if (out->integrity_errors++ == 0)
+			snprintf(out->first_error, sizeof(out->first_error), "%s", ruhu_error_last());
+	}
+	sqlite3_finalize(st);
+	error = ruhu_vfs_verify_pages(r->db, &out->pages, &out->pages_failed, &out->first_failed_page);
+	ruhu_replica_rollback(r);
+	if (error < 0)
+		return error;
+	if (out->pages_failed && out->first_error[0] == '\0')
+		snprintf(out->first_error, sizeof(out->first_error),
+			 "%s page %u failed authentication", r->db_path, out->first_failed_page);
+	if (out->pages_failed || out->integrity_errors)
+		return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged or was altered: %s",
+				      r->dir, out->first_error);
+	ruhu_error_clear();
+	return 0;
+}
+
+static void column_value(ruhu_value *v, sqlite3_stmt *st, int i)
+{
+	memset(v, 0, sizeof(*v));
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		v->type = RUHU_VALUE_INTEGER;
+		v->i = sqlite3_column_int64(st, i);
+		break;
+	case SQLITE_FLOAT:
+		v->type = RUHU_VALUE_REAL;
+		v->d = sqlite3_column_double(st, i);
+		break;
+	case SQLITE_TEXT:
+		v->type = RUHU_VALUE_TEXT;
+		v->p = (const char *)sqlite3_column_text(st, i);
+		v->len = (size_t)sqlite3_column_bytes(st, i);
+		break;
+	case SQLITE_BLOB:
+		v->type = RUHU_VALUE_BLOB;
+		v->p = sqlite3_column_blob(st, i);
+		v->len = (size_t)sqlite3_column_bytes(st, i);
+		break;
+	default:
+		v->type = RUHU_VALUE_NULL;
+	}
+}
+
+int ruhu_replica_sql(ruhu_replica *r, const char *sql, ruhu_row_cb cb, void *payload)
+{
+	const char *tail = sql, **names = NULL;
+	ruhu_value *values = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0, n = 0;
+
+	while (tail && *tail) {
+		int ncols;
+
+		if ((rc = sqlite3_prepare_v2(r->db, tail, -1, &st, &tail)) != SQLITE_OK) {
+			error = ruhu_replica_sqlite_error(r, rc, "sql");
+			goto done;
+		}
+		if (st == NULL)
+			continue; /* whitespace or a comment */
+		ncols = sqlite3_column_count(st);
+		free(names);
+		free(values);
+		names = calloc((size_t)ncols + 1, sizeof(*names));
+		values = calloc((size_t)ncols + 1, sizeof(*values));
+		if (!names || !values) {
+			error = ruhu_error_oom();
+			goto done;
+		}
+		for (int i = 0; i < ncols; i++)
+			names[i] = sqlite3_column_name(st, i);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int i = 0; i < ncols; i++)
+				column_value(&values[i], st, i);
+			if (cb && (error = cb(n, ncols, names, values, payload)) != 0)
+				goto done;
+		}
+		if (rc != SQLITE_DONE) {
+			error = ruhu_replica_sqlite_error(r, rc, "sql");
+			goto done;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		n++;
+	}
+done:
+	sqlite3_finalize(st);
+	free(names);
+	free(values);
+	return error;
+}

@@ -1,0 +1,157 @@
+/*
+ * ruhu/core.h — the replica: an encrypted SQLite database in a folder, opened
+ * with a passphrase.
+ *
+ * A replica folder DIR holds DIR/replica.db (every page encrypted and
+ * authenticated, see docs/encryption.md), DIR/replica.key (the data key,
+ * wrapped under the passphrase), and while open SQLite's -wal, -shm or
+ * -journal beside the database.
+ *
+ * Ownership: ruhu_replica_create and ruhu_replica_open give the caller a
+ * replica to release with ruhu_replica_free; on failure *out is NULL and
+ * nothing is left open.  Passphrases are taken as bytes and never kept.
+ */
+#ifndef RUHU_CORE_H
+#define RUHU_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ruhu/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ruhu_replica ruhu_replica;
+
+typedef enum {
+	RUHU_JOURNAL_DEFAULT = 0, /* create: WAL; open: keep the replica's mode */
+	RUHU_JOURNAL_WAL = 1,
+	RUHU_JOURNAL_DELETE = 2
+} ruhu_journal_mode;
+
+typedef enum {
+	RUHU_SYNC_DEFAULT = 0,    /* FULL */
+	RUHU_SYNC_FULL = 1,       /* fsync at every commit: nothing committed is lost */
+	RUHU_SYNC_NORMAL = 2      /* WAL only: the last commits may roll back on power loss */
+} ruhu_sync_mode;
+
+#define RUHU_REPLICA_OPTIONS_VERSION 1
+
+/* Options of create and open (and the KDF cost of a passphrase change).
+ * Every zero is the default. */
+typedef struct {
+	unsigned int version;          /* RUHU_REPLICA_OPTIONS_VERSION */
+	ruhu_journal_mode journal_mode;
+	ruhu_sync_mode synchronous;    /* RUHU_SYNC_NORMAL is refused in DELETE mode */
+	long cache_kib;                /* page cache in KiB; 0 = 65536 (64 MiB) */
+	int busy_timeout_ms;           /* wait for another process; 0 = 5000 */
+	uint64_t kdf_opslimit;         /* Argon2id passes for a new key file; 0 = 3 */
+	uint64_t kdf_memlimit;         /* Argon2id memory in bytes; 0 = 256 MiB */
+} ruhu_replica_options;
+
+#define RUHU_REPLICA_OPTIONS_INIT \
+	{ RUHU_REPLICA_OPTIONS_VERSION, RUHU_JOURNAL_DEFAULT, RUHU_SYNC_DEFAULT, 0, 0, 0, 0 }
+
+/* Set *opts to the defaults; RUHU_EINVALID for an unknown version. */
+int ruhu_replica_options_init(ruhu_replica_options *opts, unsigned int version);
+
+/*
+ * Make a new replica in `dir` (made, with its parents, if missing): a random
+ * data key, the key file wrapped under the passphrase, and the database with
+ * its _meta table.  RUHU_EEXISTS when `dir` already holds a replica.  On
+ * failure nothing it made is left behind (the folder may stay).
+ */
+int ruhu_replica_create(ruhu_replica **out, const char *dir, const char *passphrase,
+			size_t passphrase_len, const ruhu_replica_options *opts);
+
+/*
+ * Unlock the replica in `dir`.  Errors, each with its own message: the folder
+ * or the database is missing (RUHU_ENOTFOUND), the key file is missing
+ * (RUHU_ENOTFOUND), a plain SQLite file or a file that is not a replica
+ * (RUHU_EINVALID), a key file of another replica (RUHU_EINVALID), a wrong
+ * passphrase (RUHU_EAUTH: nothing is changed), damaged data (RUHU_ECORRUPT),
+ * another process holding it (RUHU_EBUSY).  Finishes a rekey that was
+ * interrupted by a crash.
+ */
+int ruhu_replica_open(ruhu_replica **out, const char *dir, const char *passphrase,
+		      size_t passphrase_len, const ruhu_replica_options *opts);
+
+/* Close the replica and wipe its keys.  Accepts NULL. */
+void ruhu_replica_free(ruhu_replica *r);
+
+/* The folder the replica was opened from (borrowed; lives as long as r). */
+const char *ruhu_replica_path(const ruhu_replica *r);
+
+/*
+ * Wrap the data key under a new passphrase (new salt; cost from opts, NULL =
+ * default) and replace the key file atomically.  The data is not rewritten;
+ * the old passphrase no longer opens the replica.
+ */
+int ruhu_replica_change_passphrase(ruhu_replica *r, const char *passphrase, size_t len,
+				   const ruhu_replica_options *opts);
+
+/*
+ * Re-encrypt the whole replica under a new random data key (VACUUM INTO a new
+ * file, then two atomic renames; an interrupted rekey is finished or undone
+ * at the next open).  The passphrase stays.  Needs the replica to be open in
+ * no other process (RUHU_EBUSY).
+ */
+int ruhu_replica_rekey(ruhu_replica *r);
+
+/* What ruhu_replica_check found. */
+typedef struct {
+	int64_t pages;              /* pages in replica.db */
+	int64_t pages_failed;       /* pages that failed authentication */
+	uint32_t first_failed_page; /* 0 when none */
+	int64_t integrity_errors;   /* problems reported by PRAGMA integrity_check */
+	char first_error[256];      /* the first problem in words, "" when none */
+} ruhu_replica_check_report;
+
+/*
+ * Authenticate every page of replica.db as it is on disk and run SQLite's
+ * integrity check (which reads the latest version of every page in use,
+ * WAL included).  Fills *out and returns 0 when all is well, RUHU_ECORRUPT
+ * (with the first problem as message) when not, or another error when the
+ * check could not run.
+ */
+int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out);
+
+/* A value of a result row of ruhu_replica_sql. */
+typedef enum {
+	RUHU_VALUE_NULL = 0,
+	RUHU_VALUE_INTEGER,
+	RUHU_VALUE_REAL,
+	RUHU_VALUE_TEXT,
+	RUHU_VALUE_BLOB
+} ruhu_value_type;
+
+typedef struct {
+	ruhu_value_type type;
+	int64_t i;             /* INTEGER */
+	double d;              /* REAL */
+	const char *p;         /* TEXT (NUL-terminated) or BLOB bytes */
+	size_t len;            /* bytes at p */
+} ruhu_value;
+
+/*
+ * Called for each result row: `stmt` counts the statements of the text from
+ * 0; names and values have `ncols` entries, borrowed until the callback
+ * returns.  A non-zero return stops ruhu_replica_sql, which returns it.
+ */
+typedef int (*ruhu_row_cb)(int stmt, int ncols, const char *const *names,
+			   const ruhu_value *values, void *payload);
+
+/*
+ * Run the SQL text (one or more statements) on the replica, giving every
+ * result row to `cb` (may be NULL).  Statements run as written: outside an
+ * explicit BEGIN each is its own transaction.  Errors name the statement's
+ * problem (RUHU_EINVALID for SQL errors and constraint failures).
+ */
+int ruhu_replica_sql(ruhu_replica *r, const char *sql, ruhu_row_cb cb, void *payload);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
