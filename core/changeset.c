@@ -164,7 +164,27 @@ void ruhu_value_from_sqlite(ruhu_value *out, sqlite3_value *v)
 
 void ruhu_value_from_column(ruhu_value *out, sqlite3_stmt *stmt, int col)
 {
-	ruhu_value_from_sqlite(out, sqlite3_column_value(stmt, col));
+	memset(out, 0, sizeof(*out));
+	out->type = sqlite3_column_type(stmt, col);
+	switch (out->type) {
+	case SQLITE_INTEGER:
+		out->i = sqlite3_column_int64(stmt, col);
+		break;
+	case SQLITE_FLOAT:
+		out->r = sqlite3_column_double(stmt, col);
+		break;
+	case SQLITE_TEXT:
+		out->p = sqlite3_column_text(stmt, col);
+		out->n = (size_t)sqlite3_column_bytes(stmt, col);
+		break;
+	case SQLITE_BLOB:
+		out->p = sqlite3_column_blob(stmt, col);
+		out->n = (size_t)sqlite3_column_bytes(stmt, col);
+		break;
+	default:
+		out->type = SQLITE_NULL;
+		break;
+	}
 }
 
 int ruhu_value_equal(const ruhu_value *a, const ruhu_value *b)

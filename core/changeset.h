@@ -67,7 +67,8 @@ typedef struct {
  *  `v` and live as long as SQLite keeps `v` unchanged. */
 void ruhu_value_from_sqlite(ruhu_value *out, sqlite3_value *v);
 
-/** Fill `out` from column `col` of the current row of `stmt` (same rules). */
+/** Fill `out` from column `col` of the current row of `stmt`; the bytes are
+ *  borrowed until the statement is stepped, reset or finalized. */
 void ruhu_value_from_column(ruhu_value *out, sqlite3_stmt *stmt, int col);
 
 /** 1 when both values have the same type and the same bytes, else 0 (so an
