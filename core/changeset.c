@@ -432,7 +432,8 @@ static int check_header(struct reader *rd, ruhu_chg_table *t)
 	if (keys == 0)
 		return corrupt(rd, "table without a primary key");
 	rd->p += t->ncol;
-	if ((nul = memchr(rd->p, 0, (size_t)(rd->end - rd->p))) == NULL)
+	nul = memchr(rd->p, 0, (size_t)(rd->end - rd->p));
+	if (nul == NULL)
 		return corrupt(rd, "unterminated table name");
 	if (nul == rd->p)
 		return corrupt(rd, "empty table name");

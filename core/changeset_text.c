@@ -227,13 +227,18 @@ static int names_from_db(struct names *tn, sqlite3 *db)
 		goto done;
 	}
 	sqlite3_bind_text(stmt, 1, tn->table, -1, SQLITE_STATIC);
-	if ((offs = calloc(tn->ncol, sizeof(*offs))) == NULL) {
+	offs = calloc(tn->ncol, sizeof(*offs));
+	if (offs == NULL) {
 		error = ruhu_error_oom();
 		goto done;
 	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(stmt, 0);
+	for (;;) {
+		const unsigned char *name;
 
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_ROW)
+			break;
+		name = sqlite3_column_text(stmt, 0);
 		if (count < tn->ncol) {
 			offs[count] = all.size;
 			if ((error = ruhu_buf_put(&all, name ? (const char *)name : "",
@@ -276,7 +281,8 @@ static int namer_add(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *paylo
 		nm->maxcol = t->ncol;
 	if (nm->n > 0 && nm->t[nm->n - 1].table == t->name)
 		return 0;
-	if ((tn = (struct names *)namer_find(nm, t->name)) != NULL) {
+	tn = (struct names *)namer_find(nm, t->name);
+	if (tn != NULL) {
 		if (tn->ncol != t->ncol)
 			return ruhu_error_set(RUHU_ECORRUPT,
 					      "changeset has two different headers for table %s",
@@ -296,7 +302,8 @@ static int namer_add(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *paylo
 	memset(tn, 0, sizeof(*tn));
 	tn->table = t->name;
 	tn->ncol = t->ncol;
-	if ((tn->name = calloc(t->ncol, sizeof(*tn->name))) == NULL)
+	tn->name = calloc(t->ncol, sizeof(*tn->name));
+	if (tn->name == NULL)
 		return ruhu_error_oom();
 	nm->n++;
 	if (nm->db && (error = names_from_db(tn, nm->db)) < 0)
@@ -336,7 +343,8 @@ int ruhu_changeset_iter_new(ruhu_changeset_iter **out, const void *data, size_t 
 	int error;
 
 	*out = NULL;
-	if ((it = calloc(1, sizeof(*it))) == NULL)
+	it = calloc(1, sizeof(*it));
+	if (it == NULL)
 		return ruhu_error_oom();
 	it->nm.db = db;
 	it->nm.colname = colname;
@@ -345,8 +353,9 @@ int ruhu_changeset_iter_new(ruhu_changeset_iter **out, const void *data, size_t 
 	it->end = it->p + len;
 	if ((error = ruhu_changeset_walk(data, len, namer_add, &it->nm)) < 0)
 		goto done;
-	if (it->nm.maxcol &&
-	    (it->vals = calloc(it->nm.maxcol * 2, sizeof(*it->vals))) == NULL) {
+	if (it->nm.maxcol)
+		it->vals = calloc(it->nm.maxcol * 2, sizeof(*it->vals));
+	if (it->nm.maxcol && it->vals == NULL) {
 		error = ruhu_error_oom();
 		goto done;
 	}

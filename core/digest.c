@@ -164,11 +164,15 @@ int ruhu_digest_compute(ruhu_digest *out, sqlite3 *db, const char *const *tables
 		}
 		ncol = sqlite3_column_count(stmt);
 		free(vals);
-		if ((vals = calloc((size_t)ncol + 1, sizeof(*vals))) == NULL) {
+		vals = calloc((size_t)ncol + 1, sizeof(*vals));
+		if (vals == NULL) {
 			error = ruhu_error_oom();
 			goto done;
 		}
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (;;) {
+			rc = sqlite3_step(stmt);
+			if (rc != SQLITE_ROW)
+				break;
 			for (int c = 0; c < ncol; c++)
 				ruhu_value_from_column(&vals[c], stmt, c);
 			if ((error = fold_row(&d, &scratch, tables[t], vals, (size_t)ncol, 1)) < 0)
@@ -226,10 +230,15 @@ static int prepare_table(struct table_stmt *ts, sqlite3 *db, const ruhu_chg_tabl
 	    (error = put_ident(&sql, t->name)) < 0 ||
 	    (error = ruhu_buf_puts(&sql, " WHERE ")) < 0)
 		goto done;
-	while ((rc = sqlite3_step(info)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(info, 0);
-		int pk = sqlite3_column_int(info, 1);
+	for (;;) {
+		const char *name;
+		int pk;
 
+		rc = sqlite3_step(info);
+		if (rc != SQLITE_ROW)
+			break;
+		name = (const char *)sqlite3_column_text(info, 0);
+		pk = sqlite3_column_int(info, 1);
 		if (count < t->ncol && pk != t->pk[count])
 			break;
 		if (pk) {
@@ -283,7 +292,8 @@ static int find_table(struct table_stmt **out, struct apply_ctx *cx, const ruhu_
 		if (b == NULL)
 			return ruhu_error_oom();
 		cx->before = b;
-		if ((b = realloc(cx->after, t->ncol * sizeof(*b))) == NULL)
+		b = realloc(cx->after, t->ncol * sizeof(*b));
+		if (b == NULL)
 			return ruhu_error_oom();
 		cx->after = b;
 		cx->maxcol = t->ncol;
@@ -312,7 +322,8 @@ static int apply_update(struct apply_ctx *cx, struct table_stmt *ts, const ruhu_
 	for (size_t i = 0; i < t->ncol; i++)
 		if (t->pk[i] && (error = ruhu_value_bind(st, (int)i + 1, &oldv[i])) < 0)
 			goto done;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		error = rc == SQLITE_DONE ?
 			ruhu_error_set(RUHU_ECONFLICT, "a row of table %s that the changeset "
 				       "updates is not in the replica", t->name) :
@@ -430,7 +441,8 @@ int ruhu_digest_load(ruhu_digest *out, sqlite3 *db)
 		error = sql_error(db, "read", "_meta");
 		goto done;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
 		error = ruhu_error_set(RUHU_ENOTFOUND, "no state digest in the replica");
 		goto done;
 	}

@@ -185,7 +185,10 @@ static int is_mp3(const unsigned char *p, size_t len)
 
 	if (has(p, len, 0, "ID3", 3))
 		return len >= 5 && p[3] >= 2 && p[3] <= 4 && p[4] != 0xff;
-	if (len < 4 || (n = mp3_frame(p)) == 0 || n + 4 > len)
+	if (len < 4)
+		return 0;
+	n = mp3_frame(p);
+	if (n == 0 || n + 4 > len)
 		return 0;
 	/* the next frame must follow, with the same version, layer and rate */
 	return mp3_frame(p + n) != 0 && p[n + 1] == p[1] && (p[n + 2] & 0x0c) == (p[2] & 0x0c);
