@@ -263,12 +263,13 @@ static int copy_record(ruhu_buf *out, const unsigned char *p, size_t ncol)
 int ruhu_changeset_canonicalize(ruhu_buf *out, const void *data, size_t len,
 				const char *const *tables, size_t ntables)
 {
+	static const char *const none[1] = { NULL };
 	struct index ix;
 	size_t start = out->size, i = 0;
 	int error;
 
 	memset(&ix, 0, sizeof(ix));
-	ix.tables = tables;
+	ix.tables = tables ? tables : none;
 	ix.ntables = ntables;
 	if (tables == NULL && ntables > 0) {
 		error = ruhu_error_set(RUHU_EINVALID, "no table list for canonical order");

@@ -341,6 +341,11 @@ START_TEST(test_changeset_unknown_table_refused)
 						     NTABLES), RUHU_ESCHEMA);
 	ck_assert(strstr(ruhu_error_last(), "cadre") != NULL);
 	ck_assert_str_eq(out.ptr, "kept");
+	/* no list at all refuses every table, and takes an empty changeset */
+	ck_assert_int_eq(ruhu_changeset_canonicalize(&out, bytes, sizeof(bytes) - 1, NULL, 0),
+			 RUHU_ESCHEMA);
+	rt_ok(ruhu_changeset_canonicalize(&out, "", 0, NULL, 0));
+	ck_assert_str_eq(out.ptr, "kept");
 	ruhu_buf_dispose(&out);
 }
 END_TEST
