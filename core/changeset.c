@@ -137,7 +137,7 @@ static void put_be64(unsigned char *p, uint64_t v)
 
 /* ---- values ------------------------------------------------------------ */
 
-void ruhu_value_from_sqlite(ruhu_value *out, sqlite3_value *v)
+void ruhu_cval_from_sqlite(ruhu_cval *out, sqlite3_value *v)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = sqlite3_value_type(v);
@@ -162,7 +162,7 @@ void ruhu_value_from_sqlite(ruhu_value *out, sqlite3_value *v)
 	}
 }
 
-void ruhu_value_from_column(ruhu_value *out, sqlite3_stmt *stmt, int col)
+void ruhu_cval_from_column(ruhu_cval *out, sqlite3_stmt *stmt, int col)
 {
 	memset(out, 0, sizeof(*out));
 	out->type = sqlite3_column_type(stmt, col);
@@ -187,7 +187,7 @@ void ruhu_value_from_column(ruhu_value *out, sqlite3_stmt *stmt, int col)
 	}
 }
 
-int ruhu_value_equal(const ruhu_value *a, const ruhu_value *b)
+int ruhu_cval_equal(const ruhu_cval *a, const ruhu_cval *b)
 {
 	if (a->type != b->type)
 		return 0;
@@ -204,7 +204,7 @@ int ruhu_value_equal(const ruhu_value *a, const ruhu_value *b)
 	}
 }
 
-int ruhu_value_put(ruhu_buf *out, const ruhu_value *v)
+int ruhu_cval_put(ruhu_buf *out, const ruhu_cval *v)
 {
 	unsigned char b[9];
 	uint64_t bits;
@@ -226,14 +226,14 @@ int ruhu_value_put(ruhu_buf *out, const ruhu_value *v)
 			return error;
 		return ruhu_buf_put(out, v->p, v->n);
 	case SQLITE_NULL:
-	case RUHU_VALUE_UNDEFINED:
+	case RUHU_CVAL_UNDEFINED:
 		return ruhu_buf_put(out, b, 1);
 	default:
 		return ruhu_error_set(RUHU_EINVALID, "value of unknown type %d", v->type);
 	}
 }
 
-int ruhu_value_bind(sqlite3_stmt *stmt, int idx, const ruhu_value *v)
+int ruhu_cval_bind(sqlite3_stmt *stmt, int idx, const ruhu_cval *v)
 {
 	int rc;
 
@@ -299,10 +299,10 @@ const unsigned char *ruhu_chg_read_header(ruhu_chg_table *t, const unsigned char
 	return (const unsigned char *)t->name + strlen(t->name) + 1;
 }
 
-void ruhu_chg_decode(ruhu_value *out, const unsigned char *rec, size_t ncol)
+void ruhu_chg_decode(ruhu_cval *out, const unsigned char *rec, size_t ncol)
 {
 	for (size_t i = 0; i < ncol; i++) {
-		ruhu_value *v = &out[i];
+		ruhu_cval *v = &out[i];
 		uint64_t n, bits;
 
 		memset(v, 0, sizeof(*v));
@@ -374,7 +374,7 @@ static int check_record(struct reader *rd, const ruhu_chg_table *t, enum rec_kin
 			rd->p += n;
 			break;
 		case SQLITE_NULL:
-		case RUHU_VALUE_UNDEFINED:
+		case RUHU_CVAL_UNDEFINED:
 			break;
 		default:
 			rd->p--;
@@ -382,23 +382,23 @@ static int check_record(struct reader *rd, const ruhu_chg_table *t, enum rec_kin
 		}
 		switch (kind) {
 		case REC_WHOLE:
-			if (type == RUHU_VALUE_UNDEFINED)
+			if (type == RUHU_CVAL_UNDEFINED)
 				return corrupt(rd, "undefined field in an insert or delete");
 			if (key && type == SQLITE_NULL)
 				return corrupt(rd, "null primary key");
 			break;
 		case REC_UPDATE_OLD:
-			if (key && (type == RUHU_VALUE_UNDEFINED || type == SQLITE_NULL))
+			if (key && (type == RUHU_CVAL_UNDEFINED || type == SQLITE_NULL))
 				return corrupt(rd, "update without its primary key");
 			types[i] = (unsigned char)type;
 			break;
 		case REC_UPDATE_NEW:
-			if (key && type != RUHU_VALUE_UNDEFINED)
+			if (key && type != RUHU_CVAL_UNDEFINED)
 				return corrupt(rd, "update sets a primary-key column");
-			if (!key && (type == RUHU_VALUE_UNDEFINED) !=
-				    (types[i] == RUHU_VALUE_UNDEFINED))
+			if (!key && (type == RUHU_CVAL_UNDEFINED) !=
+				    (types[i] == RUHU_CVAL_UNDEFINED))
 				return corrupt(rd, "update has an old value without a new one");
-			changed += type != RUHU_VALUE_UNDEFINED;
+			changed += type != RUHU_CVAL_UNDEFINED;
 			break;
 		}
 	}

@@ -22,7 +22,7 @@
  *     two is refused by ruhu_changeset_check() and _canonicalize() (no session
  *     or changegroup makes one, and the result of applying it would depend on
  *     order).  The walk, the iterator and the text check only the syntax.
- *  4. Decoded values (ruhu_value) borrow their bytes from the changeset the
+ *  4. Decoded values (ruhu_cval) borrow their bytes from the changeset the
  *     caller handed in; they live as long as those bytes.
  *  5. Nothing here opens, commits or rolls back a transaction.  Functions that
  *     take a `sqlite3 *` only read the schema (PRAGMA table_info).
@@ -46,11 +46,11 @@
 #define RUHU_CHANGESET_MAX_COLUMNS 32767
 
 /** A field that an UPDATE leaves untouched (type byte 0x00). */
-#define RUHU_VALUE_UNDEFINED 0
+#define RUHU_CVAL_UNDEFINED 0
 
 /**
  * A value of a changeset record, or of a row read from the database.  `type`
- * is RUHU_VALUE_UNDEFINED or one of SQLITE_INTEGER, SQLITE_FLOAT,
+ * is RUHU_CVAL_UNDEFINED or one of SQLITE_INTEGER, SQLITE_FLOAT,
  * SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL (the changeset's own type bytes).
  * Text and blob bytes are borrowed (design note 4) and not NUL-terminated;
  * `p` may be NULL when `n` is 0.
@@ -61,33 +61,33 @@ typedef struct {
 	double r;
 	const unsigned char *p;
 	size_t n;
-} ruhu_value;
+} ruhu_cval;
 
 /** Fill `out` from an SQLite value; text and blob bytes are borrowed from
  *  `v` and live as long as SQLite keeps `v` unchanged. */
-void ruhu_value_from_sqlite(ruhu_value *out, sqlite3_value *v);
+void ruhu_cval_from_sqlite(ruhu_cval *out, sqlite3_value *v);
 
 /** Fill `out` from column `col` of the current row of `stmt`; the bytes are
  *  borrowed until the statement is stepped, reset or finalized. */
-void ruhu_value_from_column(ruhu_value *out, sqlite3_stmt *stmt, int col);
+void ruhu_cval_from_column(ruhu_cval *out, sqlite3_stmt *stmt, int col);
 
 /** 1 when both values have the same type and the same bytes, else 0 (so an
  *  integer 1 and a real 1.0 differ, and so do 0.0 and -0.0). */
-int ruhu_value_equal(const ruhu_value *a, const ruhu_value *b);
+int ruhu_cval_equal(const ruhu_cval *a, const ruhu_cval *b);
 
 /** Append the value in the changeset record encoding (type byte, then the
  *  big-endian 8 bytes of an integer or real, or a minimal varint length and
  *  the bytes of a text or blob). */
-int ruhu_value_put(ruhu_buf *out, const ruhu_value *v);
+int ruhu_cval_put(ruhu_buf *out, const ruhu_cval *v);
 
 /** Bind the value to parameter `idx` of `stmt` (an undefined value binds as
  *  NULL).  Returns 0 or a negative ruhu error with the message set. */
-int ruhu_value_bind(sqlite3_stmt *stmt, int idx, const ruhu_value *v);
+int ruhu_cval_bind(sqlite3_stmt *stmt, int idx, const ruhu_cval *v);
 
 /** Append the value as changes.txt shows it (docs/changesets.md): integers
  *  in decimal, reals in the shortest form that reads back exactly, texts in
  *  double quotes with escapes, NULL, `<N bytes>` for blobs. */
-int ruhu_value_text(ruhu_buf *out, const ruhu_value *v);
+int ruhu_cval_text(ruhu_buf *out, const ruhu_cval *v);
 
 /**
  * Check that `data` is a well-formed changeset (design note 1).  Returns 0,
@@ -131,8 +131,8 @@ typedef struct {
 	int indirect;                   /**< the change's indirect flag */
 	size_t ncol;                    /**< columns of the table header */
 	const unsigned char *pk;        /**< ncol flags: nonzero = primary-key column */
-	const ruhu_value *old_values;   /**< ncol; all undefined for an INSERT */
-	const ruhu_value *new_values;   /**< ncol; all undefined for a DELETE */
+	const ruhu_cval *old_values;   /**< ncol; all undefined for an INSERT */
+	const ruhu_cval *new_values;   /**< ncol; all undefined for a DELETE */
 	const char *const *columns;     /**< ncol names (NULL entries when unknown) */
 	const char *key;                /**< the primary key as text (changes.txt) */
 } ruhu_change;
@@ -147,7 +147,7 @@ static inline int ruhu_change_changed(const ruhu_change *c, size_t col)
 	if (col >= c->ncol)
 		return 0;
 	if (c->op == SQLITE_UPDATE)
-		return c->new_values[col].type != RUHU_VALUE_UNDEFINED;
+		return c->new_values[col].type != RUHU_CVAL_UNDEFINED;
 	return 1;
 }
 
@@ -211,7 +211,7 @@ typedef int (*ruhu_chg_walk_fn)(const ruhu_chg_table *t, const ruhu_chg_rec *r, 
 int ruhu_changeset_walk(const void *data, size_t len, ruhu_chg_walk_fn cb, void *payload);
 
 /** Decode a record that ruhu_changeset_walk() handed out into `ncol` values. */
-void ruhu_chg_decode(ruhu_value *out, const unsigned char *rec, size_t ncol);
+void ruhu_chg_decode(ruhu_cval *out, const unsigned char *rec, size_t ncol);
 
 /** Decode a varint of accepted bytes; returns the byte after it. */
 const unsigned char *ruhu_chg_read_varint(uint64_t *out, const unsigned char *p);

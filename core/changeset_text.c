@@ -155,7 +155,7 @@ static int put_real(ruhu_buf *out, double r)
 	return ruhu_buf_puts(out, tmp);
 }
 
-int ruhu_value_text(ruhu_buf *out, const ruhu_value *v)
+int ruhu_cval_text(ruhu_buf *out, const ruhu_cval *v)
 {
 	int error;
 
@@ -321,7 +321,7 @@ struct ruhu_changeset_iter {
 	ruhu_chg_table t;
 	const struct names *names;
 	struct namer nm;
-	ruhu_value *vals;               /* 2 * nm.maxcol */
+	ruhu_cval *vals;               /* 2 * nm.maxcol */
 	ruhu_buf key;
 	ruhu_change cur;
 };
@@ -367,12 +367,12 @@ done:
 }
 
 /* Append the key of a change (design note 3). */
-static int put_key(ruhu_buf *out, const ruhu_value *vals, const unsigned char *pk, size_t ncol)
+static int put_key(ruhu_buf *out, const ruhu_cval *vals, const unsigned char *pk, size_t ncol)
 {
 	int error = 0, first = 1;
 
 	for (size_t i = 0; i < ncol && error == 0; i++) {
-		const ruhu_value *v = &vals[i];
+		const ruhu_cval *v = &vals[i];
 
 		if (!pk[i])
 			continue;
@@ -382,7 +382,7 @@ static int put_key(ruhu_buf *out, const ruhu_value *vals, const unsigned char *p
 		if (v->type == SQLITE_TEXT)
 			error = put_escaped(out, v->p, v->n, ESC_BARE);
 		else if (v->type != SQLITE_BLOB)
-			error = ruhu_value_text(out, v);
+			error = ruhu_cval_text(out, v);
 		else if ((error = ruhu_buf_puts(out, "x'")) == 0 &&
 			 (error = ruhu_buf_puthex(out, v->p, v->n)) == 0)
 			error = ruhu_buf_putc(out, '\'');
@@ -393,7 +393,7 @@ static int put_key(ruhu_buf *out, const ruhu_value *vals, const unsigned char *p
 int ruhu_changeset_iter_next(const ruhu_change **out, ruhu_changeset_iter *it)
 {
 	ruhu_change *c = &it->cur;
-	ruhu_value *oldv, *newv;
+	ruhu_cval *oldv, *newv;
 	int error;
 
 	*out = NULL;
@@ -457,7 +457,7 @@ static int put_prefix(ruhu_buf *out, const ruhu_change *c)
 
 static int put_change(ruhu_buf *out, const ruhu_change *c)
 {
-	const ruhu_value *row = c->op == SQLITE_INSERT ? c->new_values : c->old_values;
+	const ruhu_cval *row = c->op == SQLITE_INSERT ? c->new_values : c->old_values;
 	int error = 0;
 
 	if (c->op != SQLITE_UPDATE &&
@@ -476,11 +476,11 @@ static int put_change(ruhu_buf *out, const ruhu_change *c)
 			return error;
 		if ((error = put_column(out, c, i)) < 0 ||
 		    (error = ruhu_buf_puts(out, ": ")) < 0 ||
-		    (error = ruhu_value_text(out, &row[i])) < 0)
+		    (error = ruhu_cval_text(out, &row[i])) < 0)
 			return error;
 		if (c->op == SQLITE_UPDATE &&
 		    ((error = ruhu_buf_puts(out, " \xe2\x86\x92 ")) < 0 ||
-		     (error = ruhu_value_text(out, &c->new_values[i])) < 0))
+		     (error = ruhu_cval_text(out, &c->new_values[i])) < 0))
 			return error;
 		if ((error = ruhu_buf_putc(out, '\n')) < 0)
 			return error;

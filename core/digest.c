@@ -41,7 +41,7 @@ int ruhu_digest_equal(const ruhu_digest *a, const ruhu_digest *b)
 	return memcmp(a->lane, b->lane, sizeof(a->lane)) == 0;
 }
 
-static int encode_row(ruhu_buf *out, const char *table, const ruhu_value *vals, size_t ncol)
+static int encode_row(ruhu_buf *out, const char *table, const ruhu_cval *vals, size_t ncol)
 {
 	int error;
 
@@ -50,10 +50,10 @@ static int encode_row(ruhu_buf *out, const char *table, const ruhu_value *vals, 
 	    (error = ruhu_chg_put_varint(out, ncol)) < 0)
 		return error;
 	for (size_t i = 0; i < ncol; i++) {
-		if (vals[i].type == RUHU_VALUE_UNDEFINED)
+		if (vals[i].type == RUHU_CVAL_UNDEFINED)
 			return ruhu_error_set(RUHU_EINVALID,
 					      "row of table %s has no value for column %zu", table, i);
-		if ((error = ruhu_value_put(out, &vals[i])) < 0)
+		if ((error = ruhu_cval_put(out, &vals[i])) < 0)
 			return error;
 	}
 	return 0;
@@ -78,7 +78,7 @@ static void fold(ruhu_digest *d, const unsigned char h[32], int sign)
 }
 
 static int fold_row(ruhu_digest *d, ruhu_buf *scratch, const char *table,
-		    const ruhu_value *vals, size_t ncol, int sign)
+		    const ruhu_cval *vals, size_t ncol, int sign)
 {
 	unsigned char h[32];
 	int error;
@@ -91,7 +91,7 @@ static int fold_row(ruhu_digest *d, ruhu_buf *scratch, const char *table,
 }
 
 int ruhu_digest_row_hash(unsigned char out[32], const char *table,
-			 const ruhu_value *vals, size_t ncol)
+			 const ruhu_cval *vals, size_t ncol)
 {
 	ruhu_buf row = RUHU_BUF_INIT;
 	int error;
@@ -102,7 +102,7 @@ int ruhu_digest_row_hash(unsigned char out[32], const char *table,
 	return error;
 }
 
-static int add_or_remove(ruhu_digest *d, const char *table, const ruhu_value *vals,
+static int add_or_remove(ruhu_digest *d, const char *table, const ruhu_cval *vals,
 			 size_t ncol, int sign)
 {
 	ruhu_buf row = RUHU_BUF_INIT;
@@ -112,12 +112,12 @@ static int add_or_remove(ruhu_digest *d, const char *table, const ruhu_value *va
 	return error;
 }
 
-int ruhu_digest_add_row(ruhu_digest *d, const char *table, const ruhu_value *vals, size_t ncol)
+int ruhu_digest_add_row(ruhu_digest *d, const char *table, const ruhu_cval *vals, size_t ncol)
 {
 	return add_or_remove(d, table, vals, ncol, 1);
 }
 
-int ruhu_digest_remove_row(ruhu_digest *d, const char *table, const ruhu_value *vals, size_t ncol)
+int ruhu_digest_remove_row(ruhu_digest *d, const char *table, const ruhu_cval *vals, size_t ncol)
 {
 	return add_or_remove(d, table, vals, ncol, -1);
 }
@@ -145,7 +145,7 @@ int ruhu_digest_compute(ruhu_digest *out, sqlite3 *db, const char *const *tables
 {
 	ruhu_digest d = RUHU_DIGEST_INIT;
 	ruhu_buf sql = RUHU_BUF_INIT, scratch = RUHU_BUF_INIT;
-	ruhu_value *vals = NULL;
+	ruhu_cval *vals = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int error = 0, rc;
 
@@ -174,7 +174,7 @@ int ruhu_digest_compute(ruhu_digest *out, sqlite3 *db, const char *const *tables
 			if (rc != SQLITE_ROW)
 				break;
 			for (int c = 0; c < ncol; c++)
-				ruhu_value_from_column(&vals[c], stmt, c);
+				ruhu_cval_from_column(&vals[c], stmt, c);
 			if ((error = fold_row(&d, &scratch, tables[t], vals, (size_t)ncol, 1)) < 0)
 				goto done;
 		}
@@ -208,7 +208,7 @@ struct apply_ctx {
 	ruhu_buf scratch;
 	struct table_stmt *t;
 	size_t n, alloc;
-	ruhu_value *before, *after;     /* maxcol each */
+	ruhu_cval *before, *after;     /* maxcol each */
 	size_t maxcol;
 };
 
@@ -287,7 +287,7 @@ static int find_table(struct table_stmt **out, struct apply_ctx *cx, const ruhu_
 		cx->alloc = na;
 	}
 	if (t->ncol > cx->maxcol) {
-		ruhu_value *b = realloc(cx->before, t->ncol * sizeof(*b));
+		ruhu_cval *b = realloc(cx->before, t->ncol * sizeof(*b));
 
 		if (b == NULL)
 			return ruhu_error_oom();
@@ -315,12 +315,12 @@ static int apply_update(struct apply_ctx *cx, struct table_stmt *ts, const ruhu_
 			const ruhu_chg_rec *r)
 {
 	sqlite3_stmt *st = ts->select;
-	ruhu_value *oldv = cx->before, *newv = cx->after;
+	ruhu_cval *oldv = cx->before, *newv = cx->after;
 	int error = 0, rc;
 
 	ruhu_chg_decode(oldv, r->old_rec, t->ncol);
 	for (size_t i = 0; i < t->ncol; i++)
-		if (t->pk[i] && (error = ruhu_value_bind(st, (int)i + 1, &oldv[i])) < 0)
+		if (t->pk[i] && (error = ruhu_cval_bind(st, (int)i + 1, &oldv[i])) < 0)
 			goto done;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -333,16 +333,16 @@ static int apply_update(struct apply_ctx *cx, struct table_stmt *ts, const ruhu_
 	/* the changeset's new values must be what the row holds now */
 	ruhu_chg_decode(newv, r->new_rec, t->ncol);
 	for (size_t i = 0; i < t->ncol; i++) {
-		ruhu_value now;
+		ruhu_cval now;
 
-		ruhu_value_from_column(&now, st, (int)i);
-		if (newv[i].type != RUHU_VALUE_UNDEFINED && !ruhu_value_equal(&newv[i], &now)) {
+		ruhu_cval_from_column(&now, st, (int)i);
+		if (newv[i].type != RUHU_CVAL_UNDEFINED && !ruhu_cval_equal(&newv[i], &now)) {
 			error = ruhu_error_set(RUHU_ECONFLICT, "a row of table %s does not hold "
 					       "the values the changeset gave it", t->name);
 			goto done;
 		}
 		newv[i] = now;
-		if (oldv[i].type == RUHU_VALUE_UNDEFINED)
+		if (oldv[i].type == RUHU_CVAL_UNDEFINED)
 			oldv[i] = now;
 	}
 	if ((error = fold_row(&cx->d, &cx->scratch, t->name, oldv, t->ncol, -1)) < 0 ||

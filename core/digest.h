@@ -45,13 +45,13 @@ typedef struct {
 int ruhu_digest_equal(const ruhu_digest *a, const ruhu_digest *b);
 
 /** H(row): BLAKE2b-256 of the row's canonical encoding.  Every value must be
- *  defined (no RUHU_VALUE_UNDEFINED). */
+ *  defined (no RUHU_CVAL_UNDEFINED). */
 int ruhu_digest_row_hash(unsigned char out[32], const char *table,
-			 const ruhu_value *vals, size_t ncol);
+			 const ruhu_cval *vals, size_t ncol);
 
 /** Add a row to, or remove it from, the digest. */
-int ruhu_digest_add_row(ruhu_digest *d, const char *table, const ruhu_value *vals, size_t ncol);
-int ruhu_digest_remove_row(ruhu_digest *d, const char *table, const ruhu_value *vals, size_t ncol);
+int ruhu_digest_add_row(ruhu_digest *d, const char *table, const ruhu_cval *vals, size_t ncol);
+int ruhu_digest_remove_row(ruhu_digest *d, const char *table, const ruhu_cval *vals, size_t ncol);
 
 /** Recompute the digest from scratch over every row of `tables` (in `main`).
  *  A missing table is an error (RUHU_ESCHEMA). */

@@ -518,14 +518,14 @@ START_TEST(test_changeset_iterates_decoded)
 				  !memcmp(c->old_values[3].p, "13800000000", 11));
 			ck_assert_int_eq(c->new_values[4].type, SQLITE_FLOAT);
 			ck_assert(c->new_values[4].r == 1600.0);
-			ck_assert_int_eq(c->new_values[2].type, RUHU_VALUE_UNDEFINED);
+			ck_assert_int_eq(c->new_values[2].type, RUHU_CVAL_UNDEFINED);
 		}
 		if (c->op == SQLITE_DELETE) {
 			seen_delete = 1;
 			ck_assert_int_eq(c->old_values[5].type, SQLITE_BLOB);
 			ck_assert_int_eq(c->old_values[6].type, SQLITE_INTEGER);
 			ck_assert_int_eq(c->old_values[6].i, 7);
-			ck_assert_int_eq(c->new_values[0].type, RUHU_VALUE_UNDEFINED);
+			ck_assert_int_eq(c->new_values[0].type, RUHU_CVAL_UNDEFINED);
 		}
 		if (!strcmp(c->table, "visit_service")) {
 			seen_composite++;
@@ -647,22 +647,22 @@ START_TEST(test_changeset_values_roundtrip)
 {
 	sqlite3 *db = open_db(0);
 	sqlite3_stmt *st;
-	ruhu_value v, w;
+	ruhu_cval v, w;
 	ruhu_buf b = RUHU_BUF_INIT;
 
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT ?1", -1, &st, NULL), SQLITE_OK);
-	v = (ruhu_value){ .type = SQLITE_TEXT, .p = (const unsigned char *)"张三", .n = 6 };
-	rt_ok(ruhu_value_bind(st, 1, &v));
+	v = (ruhu_cval){ .type = SQLITE_TEXT, .p = (const unsigned char *)"张三", .n = 6 };
+	rt_ok(ruhu_cval_bind(st, 1, &v));
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ruhu_value_from_column(&w, st, 0);
-	ck_assert(ruhu_value_equal(&v, &w));
+	ruhu_cval_from_column(&w, st, 0);
+	ck_assert(ruhu_cval_equal(&v, &w));
 	sqlite3_reset(st);
-	v = (ruhu_value){ .type = SQLITE_FLOAT, .r = 1.0 };
-	w = (ruhu_value){ .type = SQLITE_INTEGER, .i = 1 };
-	ck_assert(!ruhu_value_equal(&v, &w));
-	w = (ruhu_value){ .type = SQLITE_FLOAT, .r = -0.0 };
-	ck_assert(!ruhu_value_equal(&(ruhu_value){ .type = SQLITE_FLOAT, .r = 0.0 }, &w));
-	rt_ok(ruhu_value_put(&b, &(ruhu_value){ .type = SQLITE_INTEGER, .i = -2 }));
+	v = (ruhu_cval){ .type = SQLITE_FLOAT, .r = 1.0 };
+	w = (ruhu_cval){ .type = SQLITE_INTEGER, .i = 1 };
+	ck_assert(!ruhu_cval_equal(&v, &w));
+	w = (ruhu_cval){ .type = SQLITE_FLOAT, .r = -0.0 };
+	ck_assert(!ruhu_cval_equal(&(ruhu_cval){ .type = SQLITE_FLOAT, .r = 0.0 }, &w));
+	rt_ok(ruhu_cval_put(&b, &(ruhu_cval){ .type = SQLITE_INTEGER, .i = -2 }));
 	ck_assert(b.size == 9 && !memcmp(b.ptr, "\x01\xff\xff\xff\xff\xff\xff\xff\xfe", 9));
 	ruhu_buf_clear(&b);
 	rt_ok(ruhu_chg_put_varint(&b, 127));

@@ -225,12 +225,12 @@ END_TEST
 
 START_TEST(test_digest_multiset_order_free)
 {
-	ruhu_value a[3] = {
+	ruhu_cval a[3] = {
 		{ .type = SQLITE_TEXT, .p = (const unsigned char *)"h1", .n = 2 },
 		{ .type = SQLITE_NULL },
 		{ .type = SQLITE_INTEGER, .i = 3 },
 	};
-	ruhu_value b[3] = {
+	ruhu_cval b[3] = {
 		{ .type = SQLITE_TEXT, .p = (const unsigned char *)"h2", .n = 2 },
 		{ .type = SQLITE_TEXT, .p = (const unsigned char *)"", .n = 0 },
 		{ .type = SQLITE_FLOAT, .r = 3.0 },
@@ -249,7 +249,7 @@ START_TEST(test_digest_multiset_order_free)
 	rt_ok(ruhu_digest_remove_row(&x, "household", a, 3));
 	rt_ok(ruhu_digest_remove_row(&x, "household", b, 3));
 	ck_assert(ruhu_digest_equal(&x, &zero));
-	a[2] = (ruhu_value){ .type = RUHU_VALUE_UNDEFINED };
+	a[2] = (ruhu_cval){ .type = RUHU_CVAL_UNDEFINED };
 	ck_assert_int_eq(ruhu_digest_add_row(&x, "household", a, 3), RUHU_EINVALID);
 	ck_assert(ruhu_digest_equal(&x, &zero));
 }
@@ -260,7 +260,7 @@ START_TEST(test_digest_encoding_frozen)
 	/* docs/changesets.md: the row encoding and the hash are a frozen format;
 	 * this vector changes only if they do (checked independently with
 	 * Python's hashlib.blake2b(digest_size=32, person=b"ruhu-row-v1")) */
-	ruhu_value row[3] = {
+	ruhu_cval row[3] = {
 		{ .type = SQLITE_TEXT, .p = (const unsigned char *)"0193c1e2-0000-7000-8000-000000000001",
 		  .n = 36 },
 		{ .type = SQLITE_TEXT, .p = (const unsigned char *)"东街 1 号", .n = 12 },
