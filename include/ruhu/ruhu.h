@@ -5,5 +5,6 @@
 #define RUHU_RUHU_H
 
 #include "ruhu/common.h"
+#include "ruhu/schema.h"
 
 #endif
