@@ -11,4 +11,12 @@
 int cmd_help(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, const char **argv);
 
+/* cmd_schema.c */
+int cmd_schema_show(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_schema_check(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_schema_validate(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_list(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_export(struct cli_ctx *ctx, int argc, const char **argv);
+
 #endif

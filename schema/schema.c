@@ -97,6 +97,20 @@ ruhu_file_kind ruhu_schema_file_kind(const char *name, const void *data, size_t 
 	return RUHU_FILE_UNKNOWN;
 }
 
+int ruhu_schema_file_kind_path(ruhu_file_kind *out, const char *path)
+{
+	ruhu_buf buf = RUHU_BUF_INIT;
+	int error;
+
+	if (out == NULL)
+		return ruhu_error_set(RUHU_EINVALID, "no place for the file kind");
+	*out = RUHU_FILE_UNKNOWN;
+	if ((error = read_file(&buf, path, TEXT_MAX_FILE, "file")) == 0)
+		*out = ruhu_schema_file_kind(path, buf.ptr ? buf.ptr : "", buf.size);
+	ruhu_buf_dispose(&buf);
+	return error;
+}
+
 static int cmp_migration(const void *a, const void *b)
 {
 	const struct migration *x = a, *y = b;

@@ -132,6 +132,8 @@ typedef enum {
 } ruhu_file_kind;
 
 ruhu_file_kind ruhu_schema_file_kind(const char *name, const void *data, size_t len);
+/** The same for a file on disk (read whole, at most 1 MiB). */
+int ruhu_schema_file_kind_path(ruhu_file_kind *out, const char *path);
 
 /** Free a schema; NULL is fine. */
 void ruhu_schema_free(ruhu_schema *schema);
