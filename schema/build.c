@@ -224,7 +224,7 @@ static int apply_field(const struct build_in *in, ruhu_type *t, const struct rul
 	}
 	for (size_t i = 0; f->order && i < f->nvalues; i++)
 		if (ruhu_order_rank(f->order, f->values[i].name) < 0)
-			return src_error(rn, rf->line, "value '%s' of %s.%s is not a state of its lattice",
+			return src_error(rn, f->values[i].line, "value '%s' of %s.%s is not a state of its lattice",
 					 f->values[i].name, t->name, f->name);
 	return 0;
 }

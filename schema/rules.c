@@ -410,14 +410,13 @@ static int d_field(struct parser *p, struct cursor *c)
 	if ((f->name = dup(p, w, wn)) == NULL)
 		return RUHU_ENOMEM;
 	cur_skip_ws(c);
-	if (c->p < c->end && !(c->end - c->p >= 2 && c->p[0] == '-' && c->p[1] == '>') &&
-	    *c->p != ':') {
+	if (c->p < c->end && *c->p >= 'a' && *c->p <= 'z') {
 		wn = cur_word(c, &w);
-		if (wn == 0)
-			return err(p, "expected a rule, '->' or ':' at '%.*s'", c->p, (size_t)(c->end - c->p));
 		if ((error = rule(p, c, w, wn, &f->rule, &f->order)) < 0)
 			return error;
 		f->has_rule = 1;
+	} else if (c->p < c->end && *c->p != '-' && *c->p != ':') {
+		return err(p, "expected a rule, '->' or ':' at '%.*s'", c->p, (size_t)(c->end - c->p));
 	}
 	if (cur_take(c, '-')) {
 		if (c->p >= c->end || *c->p != '>')
@@ -467,6 +466,7 @@ static int d_value(struct parser *p, struct cursor *c)
 		return error;
 	v = &f->values[f->nvalues++];
 	memset(v, 0, sizeof(*v));
+	v->line = p->line;
 	if ((v->name = dup(p, w, wn)) == NULL)
 		return RUHU_ENOMEM;
 	return labels(p, c, v->label, 1);

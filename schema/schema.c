@@ -84,9 +84,12 @@ ruhu_file_kind ruhu_schema_file_kind(const char *name, const void *data, size_t 
 {
 	struct lines l;
 	struct line ln;
+	size_t nlen = name ? strlen(name) : 0;
 
 	if (name && migration_number(base_name(name)) > 0)
 		return RUHU_FILE_MIGRATION;
+	if (nlen > 6 && !strcmp(name + nlen - 6, ".rules"))
+		return RUHU_FILE_RULES;
 	lines_init(&l, name ? name : "", data, len > TEXT_MAX_LINE * 16 ? TEXT_MAX_LINE * 16 : len);
 	if (lines_next(&l, &ln) <= 0)
 		return RUHU_FILE_UNKNOWN;
@@ -215,7 +218,8 @@ static int deny(struct load *L, const char *why)
 
 static int is_schema_table(const char *t)
 {
-	return t && (!sqlite3_stricmp(t, "sqlite_master") || !sqlite3_stricmp(t, "sqlite_schema"));
+	return t && (!sqlite3_stricmp(t, "sqlite_master") || !sqlite3_stricmp(t, "sqlite_schema") ||
+		     !sqlite3_stricmp(t, "sqlite_temp_master") || !sqlite3_stricmp(t, "sqlite_temp_schema"));
 }
 
 static int authorize(void *arg, int action, const char *a1, const char *a2, const char *db,
@@ -256,6 +260,9 @@ static int authorize(void *arg, int action, const char *a1, const char *a2, cons
 	case SQLITE_TRANSACTION: case SQLITE_SAVEPOINT:
 		return deny(L, "migrations run inside ruhu's transaction: no BEGIN, COMMIT or SAVEPOINT");
 	case SQLITE_PRAGMA:
+		/* ALTER TABLE ADD COLUMN ... CHECK runs quick_check on the table */
+		if (a1 && !sqlite3_stricmp(a1, "quick_check"))
+			return SQLITE_OK;
 		return deny(L, "pragmas are not allowed in the schema");
 	case SQLITE_ATTACH: case SQLITE_DETACH:
 		return deny(L, "ATTACH and DETACH are not allowed in the schema");

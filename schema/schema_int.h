@@ -136,6 +136,7 @@ struct ruhu_order {
 struct field_value {
 	const char *name;
 	const char *label[2];
+	int line; /* in the rules file */
 };
 
 struct ruhu_field {

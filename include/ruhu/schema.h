@@ -122,8 +122,8 @@ int ruhu_schema_load_rules(ruhu_schema **out, const char *name, const void *data
 int ruhu_schema_load_files(ruhu_schema **out, const char *const *paths, size_t count);
 
 /** What a schema or catalogue file holds, judged from its name
- *  (NNNN-name.sql) or its first directive (`format rules 1`,
- *  `format catalogue 1`). */
+ *  (NNNN-name.sql, *.rules) or else its first directive (`format rules 1`,
+ *  `format catalogue ...`). */
 typedef enum {
 	RUHU_FILE_UNKNOWN = 0,
 	RUHU_FILE_MIGRATION,
