@@ -71,8 +71,9 @@ static int code_labels(struct cparser *p, struct cursor *c, int (*valid)(const c
 	if (wn == 0 || !valid(w, wn)) {
 		size_t n = wn;
 
-		while (n == 0 && w + n < c->end && w[n] != ' ' && w[n] != ':')
-			n++;
+		if (n == 0)
+			while (w + n < c->end && w[n] != ' ' && w[n] != '\t' && w[n] != ':')
+				n++;
 		return src_error(p->name, p->line, "malformed %s code '%.*s'", what,
 				 (int)(n > 64 ? 64 : n), w);
 	}
