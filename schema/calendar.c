@@ -83,7 +83,8 @@ int ruhu_calendar_new(ruhu_calendar **out, const ruhu_holiday *days, size_t coun
 			goto done;
 		cal->days[i].kind = days[i].kind;
 	}
-	qsort(cal->days, count, sizeof(*cal->days), cmp_day);
+	if (count)
+		qsort(cal->days, count, sizeof(*cal->days), cmp_day);
 	/* one entry per date; holiday (1) sorts first and wins (note 1) */
 	for (size_t i = 0; i < count; i++)
 		if (k == 0 || cal->days[k - 1].day != cal->days[i].day)
