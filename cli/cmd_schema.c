@@ -440,6 +440,8 @@ int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv)
 		rc = cli_fail();
 	} else {
 		fwrite(text.ptr, 1, text.size, stdout);
+		printf("（未计入法定节假日和调休 / public holidays and adjusted working days not "
+		       "counted: no replica calendar）\n");
 	}
 done:
 	ruhu_buf_dispose(&text);

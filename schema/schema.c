@@ -80,22 +80,45 @@ static int migration_number(const char *base)
 	return number ? number : -1;
 }
 
+/* The first line that is not blank or a comment, trimmed; no checks and no
+ * error set (the parsers check lines properly). */
+static size_t first_line(const char *p, size_t len, const char **out)
+{
+	const char *end = p + len;
+
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		const char *q = e ? e : end;
+
+		while (p < q && (*p == ' ' || *p == '\t'))
+			p++;
+		while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r'))
+			q--;
+		if (q > p && *p != '#') {
+			*out = p;
+			return (size_t)(q - p);
+		}
+		p = e ? e + 1 : end;
+	}
+	return 0;
+}
+
 ruhu_file_kind ruhu_schema_file_kind(const char *name, const void *data, size_t len)
 {
-	struct lines l;
-	struct line ln;
-	size_t nlen = name ? strlen(name) : 0;
+	size_t nlen = name ? strlen(name) : 0, n;
+	const char *line = NULL;
 
 	if (name && migration_number(base_name(name)) > 0)
 		return RUHU_FILE_MIGRATION;
 	if (nlen > 6 && !strcmp(name + nlen - 6, ".rules"))
 		return RUHU_FILE_RULES;
-	lines_init(&l, name ? name : "", data, len > TEXT_MAX_LINE * 16 ? TEXT_MAX_LINE * 16 : len);
-	if (lines_next(&l, &ln) <= 0)
+	if (data == NULL || (n = first_line(data, len, &line)) == 0)
 		return RUHU_FILE_UNKNOWN;
-	if (eqn(ln.s, ln.n, "format rules 1"))
+	if (eqn(line, n, "format rules 1"))
 		return RUHU_FILE_RULES;
-	if (ln.n >= 16 && !memcmp(ln.s, "format catalogue", 16))
+	if (n >= 16 && !memcmp(line, "format catalogue", 16))
 		return RUHU_FILE_CATALOGUE;
 	return RUHU_FILE_UNKNOWN;
 }
