@@ -135,9 +135,17 @@ START_TEST(test_validators_credit_code)
 	};
 	char good[19], bad[19], want[120];
 
-	/* the example of GB 32100-2015 */
-	rt_ok(ruhu_validate_credit_code("91350100M000100Y43", "dispute.employer_code"));
-	ck_assert_int_eq(credit_check("91350100M000100Y4"), '3');
+	/* the example of GB 32100-2015, and codes of registered organisations
+	 * published in the national credit information system */
+	static const char *const published[] = {
+		"91350100M000100Y43", "91110000802100433B", "91440300708461136T",
+		"91110108551385082Q", "51610700305332460K", "112302070019030687",
+	};
+
+	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
+		rt_ok(ruhu_validate_credit_code(published[i], "dispute.employer_code"));
+		ck_assert_int_eq(credit_check(published[i]), published[i][17]);
+	}
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		char c = credit_check(bodies[i]);
 
