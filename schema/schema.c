@@ -325,6 +325,20 @@ static int line_at(const char *base, const char *pos)
 	return line;
 }
 
+/* A failed statement: a schema problem, unless the database itself failed. */
+static int statement_error(sqlite3 *db, const char *file, int line)
+{
+	int rc = sqlite3_errcode(db) & 0xff;
+	int code = rc == SQLITE_FULL ? RUHU_ENOSPACE : rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
+		   RUHU_EBUSY : rc == SQLITE_NOMEM ? RUHU_ENOMEM : rc == SQLITE_READONLY ?
+		   RUHU_EREADONLY : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? RUHU_ECORRUPT :
+		   rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN ? RUHU_ERROR : RUHU_ESCHEMA;
+
+	if (code == RUHU_ESCHEMA)
+		return src_error(file, line, "%s", sqlite3_errmsg(db));
+	return ruhu_error_set(code, "%s:%d: %s", file, line, sqlite3_errmsg(db));
+}
+
 int schema_run_sql(sqlite3 *db, const char *file, const char *sql, size_t len,
 		   void *auth_ctx, int *stmt_line)
 {
@@ -354,7 +368,7 @@ int schema_run_sql(sqlite3 *db, const char *file, const char *sql, size_t len,
 				return src_error(file, line, "%s", L->why);
 			if (off >= 0 && off < end - p)
 				line = line_at(sql, p + off);
-			return src_error(file, line, "%s", sqlite3_errmsg(db));
+			return statement_error(db, file, line);
 		}
 		if (st == NULL)
 			break;
@@ -364,9 +378,13 @@ int schema_run_sql(sqlite3 *db, const char *file, const char *sql, size_t len,
 					 "a statement that changes nothing is not allowed");
 		}
 		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE) {
+			int error = statement_error(db, file, line);
+
+			sqlite3_finalize(st);
+			return error;
+		}
 		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return src_error(file, line, "%s", sqlite3_errmsg(db));
 		p = tail;
 	}
 	return 0;

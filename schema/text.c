@@ -307,7 +307,10 @@ void sha256_hex(char out[65], const void *data, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char h[crypto_hash_sha256_BYTES];
+	/* idempotent and thread-safe; SHA-256 works whatever it answers */
+	int ready = sodium_init();
 
+	(void)ready;
 	crypto_hash_sha256(h, data, len);
 	for (size_t i = 0; i < sizeof(h); i++) {
 		out[2 * i] = digits[h[i] >> 4];
