@@ -17,5 +17,12 @@ int cmd_replica_check(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_replica_passwd(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_replica_rekey(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_sql(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_schema.c */
+int cmd_schema_show(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_schema_check(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_schema_validate(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_list(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_catalogue_export(struct cli_ctx *ctx, int argc, const char **argv);
 
 #endif

@@ -22,6 +22,12 @@ const struct cli_command cli_commands[] = {
 	{ "replica", "passwd", cmd_replica_passwd, "ruhu -C DIR replica passwd [--kdf-ops N] [--kdf-mem MIB]", "change the passphrase (rewraps the key)" },
 	{ "replica", "rekey", cmd_replica_rekey, "ruhu -C DIR replica rekey", "re-encrypt the replica under a new data key" },
 	{ NULL, "sql", cmd_sql, "ruhu -C DIR sql [--json] SQL", "run SQL on the unlocked replica and print the rows" },
+	{ "schema", "show", cmd_schema_show, "ruhu schema show [TYPE] [--json]", "show the record types, their fields, rules and labels" },
+	{ "schema", "check", cmd_schema_check, "ruhu schema check FILE...", "check a centre's catalogue, rules or migration files" },
+	{ "schema", "validate", cmd_schema_validate, "ruhu schema validate KIND VALUE... [--field NAME]", "check values: id-number, credit-code, mobile, phone, date, datetime, uuid, code" },
+	{ "catalogue", "list", cmd_catalogue_list, "ruhu catalogue list [--json] [--catalogue FILE]", "list the service items with their time limits" },
+	{ "catalogue", "show", cmd_catalogue_show, "ruhu catalogue show ITEM [--json] [--date YYYY-MM-DD] [--catalogue FILE]", "print an item's one-time notification and promised date" },
+	{ "catalogue", "export", cmd_catalogue_export, "ruhu catalogue export [--catalogue FILE]", "print the catalogue file (to start a centre's own)" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -5,6 +5,7 @@
 #define RUHU_RUHU_H
 
 #include "ruhu/common.h"
+#include "ruhu/schema.h"
 #include "ruhu/core.h"
 
 #endif
