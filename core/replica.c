@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "core/replica.h"
+#include "schema/schema_db.h"
 
 static const unsigned char sqlite_magic[16] = "SQLite format 3";
 
@@ -218,6 +219,8 @@ static int replica_alloc(ruhu_replica **out, const char *dir, const ruhu_replica
 
 void replica_close_db(ruhu_replica *r)
 {
+	/* the object store reads through the connection: close it first */
+	replica_release_state(r);
 	if (r->db) {
 		if (sqlite3_close(r->db) != SQLITE_OK)
 			sqlite3_close_v2(r->db);
@@ -275,6 +278,9 @@ int replica_open_db(ruhu_replica *r, const char *path, int flags)
 	}
 	sqlite3_extended_result_codes(r->db, 1);
 	sqlite3_busy_timeout(r->db, r->opts.busy_timeout_ms > 0 ? r->opts.busy_timeout_ms : 5000);
+	/* record tables call ruhu's validators in their CHECKs: every
+	 * connection that may write them needs the functions */
+	error = ruhu_schema_register(r->db);
 done:
 	ruhu_buf_dispose(&uri);
 	if (error < 0)

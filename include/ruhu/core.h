@@ -151,6 +151,75 @@ typedef int (*ruhu_row_cb)(int stmt, int ncols, const char *const *names,
  */
 int ruhu_replica_sql(ruhu_replica *r, const char *sql, ruhu_row_cb cb, void *payload);
 
+
+/* ------------------------------------------------------------------ */
+/* Saves: every edit is captured and becomes one signed commit          */
+/*                                                                    */
+/* An edit is one logical save (a CLI command, a form save in an app):  */
+/* ruhu_edit_begin opens a transaction with a capture session on every  */
+/* record table; inserts, updates, deletes, SQL and attachments go into */
+/* it; ruhu_edit_commit turns the captured changes into a canonical     */
+/* changeset, a signed commit, a moved ref and a new sequence number,   */
+/* all inside the same SQLite transaction (docs/sync.md §2).  Freeing an */
+/* edit that was not committed rolls everything back.  An edit that     */
+/* changed nothing makes no commit.                                      */
+/* ------------------------------------------------------------------ */
+
+/** Room for a record id as text (UUID v7, or a staff id), with its NUL. */
+#define RUHU_ID_SIZE 65
+/** Room for a commit id in hex, with its NUL. */
+#define RUHU_OID_SIZE 41
+
+/** One field of a record as text; value NULL is SQL NULL.  INTEGER and
+ *  REAL fields take their decimal text (STRICT tables convert it). */
+typedef struct {
+	const char *field;
+	const char *value;
+} ruhu_assign;
+
+typedef struct ruhu_edit ruhu_edit;
+
+/** Start a save on a replica made by `ruhu device init` or `ruhu hub init`
+ *  (RUHU_ENOTFOUND for a replica without record tables; RUHU_EBUSY when
+ *  another process writes).  Free with ruhu_edit_free. */
+int ruhu_edit_begin(ruhu_edit **out, ruhu_replica *r);
+
+/** Insert a record of `type`.  Its id is the `id` among `values` when given
+ *  (staff ids of `worker`), else a new UUID v7; it is copied to out_id (may be
+ *  NULL).  A value a validator refuses fails with the validator's message
+ *  (RUHU_EINVALID) and leaves the edit as it was. */
+int ruhu_edit_insert(ruhu_edit *e, const char *type, const ruhu_assign *values, size_t n,
+		     char out_id[RUHU_ID_SIZE]);
+/** Change fields of a record (RUHU_ENOTFOUND when it does not exist). */
+int ruhu_edit_update(ruhu_edit *e, const char *type, const char *id,
+		     const ruhu_assign *values, size_t n);
+/** Delete a record (RUHU_ENOTFOUND when it does not exist).  Deletion is an
+ *  event in the history like any other change. */
+int ruhu_edit_delete(ruhu_edit *e, const char *type, const char *id);
+/** Run SQL inside the save; its writes to record tables are captured. */
+int ruhu_edit_sql(ruhu_edit *e, const char *sql, ruhu_row_cb cb, void *payload);
+/** Store `len` bytes as an attachment of a record: the bytes become a git
+ *  blob (stored once, however often attached), an `attachment` record refers
+ *  to it, and the commit's tree carries it.  Larger than the replica's
+ *  attachment limit (20 MB by default): RUHU_EINVALID. */
+int ruhu_edit_attach(ruhu_edit *e, const char *type, const char *id, const void *data,
+		     size_t len, const char *caption, char out_id[RUHU_ID_SIZE]);
+
+/** What a commit made. */
+typedef struct {
+	int committed;            /**< 0: the edit changed nothing, no commit */
+	char id[RUHU_OID_SIZE];   /**< the commit, hex */
+	int64_t seq;              /**< the replica's sequence number of it */
+	size_t changes;           /**< rows inserted, updated or deleted */
+} ruhu_save_info;
+
+/** Commit the save with a subject line (NULL: one is made from the
+ *  changes).  On failure everything the edit did is rolled back and the
+ *  edit can only be freed.  `out` may be NULL. */
+int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out);
+/** Roll back what was not committed and free; NULL is fine. */
+void ruhu_edit_free(ruhu_edit *e);
+
 #ifdef __cplusplus
 }
 #endif
