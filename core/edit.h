@@ -24,6 +24,8 @@ struct ruhu_edit {
 	int open;                /* the transaction is open */
 	struct edit_blob *blobs;
 	size_t nblobs;
+	const char *clear_meta;  /* a `_meta` key to delete once the commit is
+				  * written, in its transaction (visit close) */
 };
 
 /* Map a failed write of a record to a message a caseworker can act on:

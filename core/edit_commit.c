@@ -195,6 +195,7 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 	spec.nextra = e->nblobs;
 	spec.flags = RUHU_SAVE_LOCAL;
 	if ((error = ruhu_save_commit(out, e->r, &spec)) < 0 ||
+	    (e->clear_meta && (error = ruhu_meta_set(db, e->clear_meta, NULL)) < 0) ||
 	    (error = ruhu_replica_commit(e->r)) < 0)
 		goto fail;
 	e->open = 0;

@@ -62,6 +62,11 @@ const char *ruhu_replica_dir(const ruhu_replica *r);
  */
 int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what);
 
+/* Run one statement with text parameters (NULL: SQL NULL), giving each
+ * row to cb as in ruhu_replica_sql. */
+int ruhu_replica_query(ruhu_replica *r, const char *sql, const char *const *binds, size_t nbinds,
+		       ruhu_row_cb cb, void *payload);
+
 /* Run statements that return no rows; errors mapped as above. */
 int ruhu_replica_exec(ruhu_replica *r, const char *sql);
 
