@@ -26,6 +26,13 @@ struct ruhu_edit {
 	size_t nblobs;
 	const char *clear_meta;  /* a `_meta` key to delete once the commit is
 				  * written, in its transaction (visit close) */
+	/* for saves made by sync (review resolutions): more trailers and tree
+	 * entries, and a commit even when no row changed */
+	const ruhu_trailer *trailers;
+	size_t ntrailers;
+	const ruhu_tree_entry *entries;
+	size_t nentries;
+	int allow_empty;
 };
 
 /* Map a failed write of a record to a message a caseworker can act on:

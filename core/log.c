@@ -190,6 +190,7 @@ int ruhu_show(ruhu_buf *out, ruhu_replica *r, const char *rev)
 	} else if (error != RUHU_ENOTFOUND) {
 		goto done;
 	}
+	ruhu_buf_clear(&part);
 	if ((error = ruhu_commit_read_path(&part, repo, git_object_id(obj), "decisions.txt")) == 0) {
 		if ((error = ruhu_buf_puts(out, "\ndecisions:\n")) < 0 || (error = ruhu_buf_put(out, part.ptr, part.size)) < 0)
 			goto done;
