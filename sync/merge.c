@@ -158,37 +158,21 @@ int merge_update_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t, const 
 				     ruhu_field_name(ruhu_type_pk(t->type)))) < 0 ||
 	    (error = prepare(&st, m, "cannot prepare an update")) < 0)
 		return error;
-	if (t->ncol > 64 || t->nupd == MAX_UPD) {
-		/* not cached: kept in the last slot of an over-full table until
-		 * the next uncached statement replaces it */
-		if (t->nupd == t->aupd) {
-			struct upd *u = realloc(t->upd, (t->aupd + 1) * sizeof(*u));
-
-			if (u == NULL) {
-				sqlite3_finalize(st);
-				return ruhu_error_oom();
-			}
-			t->upd = u;
-			t->aupd++;
-			t->upd[t->nupd].st = NULL;
-		}
-		sqlite3_finalize(t->upd[t->nupd].st);
-		t->upd[t->nupd].st = st;
-		t->upd[t->nupd].mask = 0;
-		*out = st;
-		return 0;
-	}
-	if (t->nupd == t->aupd) {
-		size_t na = t->aupd ? t->aupd * 2 : 4;
-		struct upd *u = realloc(t->upd, (na + 1) * sizeof(*u));
-
-		if (u == NULL) {
+	if (t->upd == NULL) {
+		t->upd = calloc(MAX_UPD + 1, sizeof(*t->upd));
+		if (t->upd == NULL) {
 			sqlite3_finalize(st);
 			return ruhu_error_oom();
 		}
-		t->upd = u;
-		t->aupd = na;
-		t->upd[t->nupd].st = NULL;
+		t->aupd = MAX_UPD + 1;
+	}
+	if (t->ncol > 64 || t->nupd == MAX_UPD) {
+		/* not cached: kept in the spare slot until the next uncached
+		 * statement replaces it */
+		sqlite3_finalize(t->upd[MAX_UPD].st);
+		t->upd[MAX_UPD].st = st;
+		*out = st;
+		return 0;
 	}
 	t->upd[t->nupd].mask = mask;
 	t->upd[t->nupd].st = st;
