@@ -615,7 +615,8 @@ int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *sc
 	    (error = apply_all(&m, changeset, len)) < 0 || (error = take_net(&m, session)) < 0)
 		goto done;
 done:
-	sqlite3session_delete(session);
+	if (session)
+		sqlite3session_delete(session);
 	merge_release(&m);
 	if (savepoint && error < 0) {
 		sqlite3_exec(db, "ROLLBACK TO ruhu_merge", NULL, NULL, NULL);
