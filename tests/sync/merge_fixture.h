@@ -212,6 +212,36 @@ static MF_UNUSED ruhu_merge_result *mf_merge(sqlite3 *db, const ruhu_schema *s, 
 	return mf_merge_mode(db, s, cs, hlc, origin, RUHU_MERGE_HUB);
 }
 
+/* Merge with an SQLite session attached around the call: the merge's net
+ * changeset must be byte for byte the session's canonical changeset. */
+static MF_UNUSED ruhu_merge_result *mf_merge_checked(sqlite3 *db, const ruhu_schema *s,
+						     const ruhu_buf *cs, uint64_t hlc,
+						     const char *origin, ruhu_merge_mode mode)
+{
+	sqlite3_session *session = NULL;
+	ruhu_merge_result *r;
+	ruhu_buf canon = RUHU_BUF_INIT;
+	void *p = NULL;
+	int n = 0;
+	size_t nt;
+	const char **names = mf_tables(s, &nt);
+
+	ck_assert_int_eq(sqlite3session_create(db, "main", &session), SQLITE_OK);
+	rt_ok(ruhu_schema_attach_session(session, s));
+	r = mf_merge_mode(db, s, cs, hlc, origin, mode);
+	ck_assert_int_eq(sqlite3session_changeset(session, &n, &p), SQLITE_OK);
+	if (n > 0)
+		rt_ok(ruhu_changeset_canonicalize(&canon, p, (size_t)n, names, nt));
+	ck_assert_msg(canon.size == r->net.size && (canon.size == 0 ||
+		      memcmp(canon.ptr, r->net.ptr, canon.size) == 0),
+		      "net changeset (%zu bytes) differs from the session's (%zu bytes)", r->net.size,
+		      canon.size);
+	sqlite3_free(p);
+	sqlite3session_delete(session);
+	ruhu_buf_dispose(&canon);
+	return r;
+}
+
 /* The text of a one-value query (NULL for SQL NULL or no row); free() it. */
 static MF_UNUSED char *mf_text(sqlite3 *db, const char *sql)
 {

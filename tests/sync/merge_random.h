@@ -280,7 +280,9 @@ static ruhu_merge_result *mr_merge(sqlite3 *hub, const ruhu_schema *s, const str
 {
 	static const char *const origins[MR_DEVICES] = { "tab-01", "tab-02", "tab-03" };
 	sqlite3 *copy = check_net ? mf_clone(hub) : NULL;
-	ruhu_merge_result *r = mf_merge_mode(hub, s, &sv->cs, sv->hlc, origins[sv->device], mode);
+	ruhu_merge_result *r = check_net ?
+		mf_merge_checked(hub, s, &sv->cs, sv->hlc, origins[sv->device], mode) :
+		mf_merge_mode(hub, s, &sv->cs, sv->hlc, origins[sv->device], mode);
 
 	mr_check_results(hub, r);
 	if (check_net)
