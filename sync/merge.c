@@ -1,15 +1,15 @@
 /*
  * merge.c — the merge rule engine's driver (merge.h): options, the checks
- * before anything is written, the savepoint and the capture session, the
- * apply loop, and the statements cached per table.
+ * before anything is written, the savepoint, the apply loop, and the
+ * statements cached per table.
  *
  * Design notes
  *  1. Order of work in ruhu_merge_apply():
  *       check the changeset whole (ruhu_changeset_check: syntax, one change
  *       per row) → check every table header against the schema and collect
  *       the ids the changeset inserts (walk) → SAVEPOINT ruhu_merge → attach
- *       the session (schema order) → apply loop (merge_row.c) → take and
- *       canonicalise the net changeset → RELEASE.
+ *       apply loop (merge_row.c), which writes the net changeset as it
+ *       writes rows (merge_net.c) → RELEASE.
  *     Any failure after the SAVEPOINT rolls back to it and releases it.
  *  2. Statements are prepared on first use per table and kept for the call:
  *     the row read, the insert, the delete, existence, the immutable_after
@@ -103,7 +103,8 @@ int merge_insert_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t)
 		for (size_t i = 0; i < t->ncol; i++)
 			if ((error = ruhu_buf_printf(&m->sql, "%s?%zu", i ? ", " : "", i + 1)) < 0)
 				return error;
-		if ((error = ruhu_buf_putc(&m->sql, ')')) < 0 ||
+		if ((error = ruhu_buf_puts(&m->sql, ") RETURNING ")) < 0 ||
+		    (error = put_columns(&m->sql, t, ", ")) < 0 ||
 		    (error = prepare(&t->ins, m, "cannot prepare an insert")) < 0)
 			return error;
 	}
@@ -154,41 +155,35 @@ int merge_update_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t, const 
 			return error;
 		first = 0;
 	}
-	if ((error = ruhu_buf_printf(&m->sql, " WHERE \"%s\" = ?1",
-				     ruhu_field_name(ruhu_type_pk(t->type)))) < 0 ||
-	    (error = prepare(&st, m, "cannot prepare an update")) < 0)
+	if ((error = ruhu_buf_printf(&m->sql, " WHERE \"%s\" = ?1 RETURNING ",
+				     ruhu_field_name(ruhu_type_pk(t->type)))) < 0)
 		return error;
-	if (t->ncol > 64 || t->nupd == MAX_UPD) {
-		/* not cached: kept in the last slot of an over-full table until
-		 * the next uncached statement replaces it */
-		if (t->nupd == t->aupd) {
-			struct upd *u = realloc(t->upd, (t->aupd + 1) * sizeof(*u));
-
-			if (u == NULL) {
-				sqlite3_finalize(st);
-				return ruhu_error_oom();
-			}
-			t->upd = u;
-			t->aupd++;
-			t->upd[t->nupd].st = NULL;
-		}
-		sqlite3_finalize(t->upd[t->nupd].st);
-		t->upd[t->nupd].st = st;
-		t->upd[t->nupd].mask = 0;
-		*out = st;
-		return 0;
+	first = 1;
+	for (size_t i = 0; i < t->ncol; i++) {
+		if (!set[i])
+			continue;
+		if ((error = ruhu_buf_printf(&m->sql, "%s\"%s\"", first ? "" : ", ",
+					     ruhu_field_name(ruhu_type_field(t->type, i)))) < 0)
+			return error;
+		first = 0;
 	}
-	if (t->nupd == t->aupd) {
-		size_t na = t->aupd ? t->aupd * 2 : 4;
-		struct upd *u = realloc(t->upd, (na + 1) * sizeof(*u));
-
-		if (u == NULL) {
+	if ((error = prepare(&st, m, "cannot prepare an update")) < 0)
+		return error;
+	if (t->upd == NULL) {
+		t->upd = calloc(MAX_UPD + 1, sizeof(*t->upd));
+		if (t->upd == NULL) {
 			sqlite3_finalize(st);
 			return ruhu_error_oom();
 		}
-		t->upd = u;
-		t->aupd = na;
-		t->upd[t->nupd].st = NULL;
+		t->aupd = MAX_UPD + 1;
+	}
+	if (t->ncol > 64 || t->nupd == MAX_UPD) {
+		/* not cached: kept in the spare slot until the next uncached
+		 * statement replaces it */
+		sqlite3_finalize(t->upd[MAX_UPD].st);
+		t->upd[MAX_UPD].st = st;
+		*out = st;
+		return 0;
 	}
 	t->upd[t->nupd].mask = mask;
 	t->upd[t->nupd].st = st;
@@ -459,7 +454,13 @@ static void merge_release(struct merge *m)
 			sqlite3_finalize(t->upd[j].st);
 		free(t->upd);
 	}
+	for (size_t i = 0; m->net && i < m->ntabs; i++)
+		ruhu_buf_dispose(&m->net[i]);
+	free(m->net);
 	free(m->tabs);
+	free(m->stored.v);
+	ruhu_buf_dispose(&m->stored.bytes);
+	ruhu_buf_dispose(&m->last_key);
 	ruhu_prov_close(m->prov);
 	ruhu_prov_clock_dispose(&m->clock);
 	idset_free(&m->inserted);
@@ -495,8 +496,10 @@ static int merge_setup(struct merge *m, const ruhu_merge_opts *opts)
 		return ruhu_error_set(RUHU_EINVALID, "merge attribution is too long or spans lines");
 	m->ntabs = ruhu_schema_type_count(m->schema);
 	m->tabs = calloc(m->ntabs ? m->ntabs : 1, sizeof(*m->tabs));
-	if (m->tabs == NULL)
+	m->net = calloc(m->ntabs ? m->ntabs : 1, sizeof(*m->net));
+	if (m->tabs == NULL || m->net == NULL)
 		return ruhu_error_oom();
+	m->sorted = 1;
 	for (size_t i = 0; i < m->ntabs; i++) {
 		struct tab *t = &m->tabs[i];
 
@@ -513,6 +516,19 @@ static struct tab *find_tab(struct merge *m, const char *name)
 	const ruhu_type *type = ruhu_schema_type_byname(m->schema, name);
 
 	return type ? &m->tabs[ruhu_type_index(type)] : NULL;
+}
+
+/* 1 when (type, key) comes after the previous change in canonical order
+ * (keys are texts: bytes compared, a prefix first). */
+static int after(const struct merge *m, size_t type, const ruhu_cval *k)
+{
+	size_t n = k->n < m->last_key.size ? k->n : m->last_key.size;
+	int c;
+
+	if (type != m->last_type)
+		return type > m->last_type;
+	c = n ? memcmp(k->p, m->last_key.ptr, n) : 0;
+	return c > 0 || (c == 0 && k->n > m->last_key.size);
 }
 
 /* The apply loop: one change at a time, in the changeset's order. */
@@ -541,6 +557,12 @@ static int apply_all(struct merge *m, const void *data, size_t len)
 		ruhu_buf_clear(&m->id);
 		if ((error = ruhu_buf_put(&m->id, k->p, k->n)) < 0)
 			goto done;
+		if (m->sorted && m->res->changes > 0 && !after(m, ruhu_type_index(t->type), k))
+			m->sorted = 0;
+		m->last_type = ruhu_type_index(t->type);
+		ruhu_buf_clear(&m->last_key);
+		if ((error = ruhu_buf_put(&m->last_key, k->p, k->n)) < 0)
+			goto done;
 		m->clock_loaded = 0;
 		m->res->changes++;
 		if (c->op == SQLITE_INSERT)
@@ -558,40 +580,10 @@ done:
 	return error;
 }
 
-static int take_net(struct merge *m, sqlite3_session *session)
-{
-	const char **names = NULL;
-	void *cs = NULL;
-	int n = 0, rc, error = 0;
-
-	rc = sqlite3session_changeset(session, &n, &cs);
-	if (rc != SQLITE_OK) {
-		error = rc == SQLITE_NOMEM ? ruhu_error_oom() :
-			ruhu_error_set(RUHU_ERROR, "cannot take the merge's changeset: %s",
-				       sqlite3_errstr(rc));
-		goto done;
-	}
-	if (n == 0)
-		goto done;
-	names = calloc(m->ntabs ? m->ntabs : 1, sizeof(*names));
-	if (names == NULL) {
-		error = ruhu_error_oom();
-		goto done;
-	}
-	for (size_t i = 0; i < m->ntabs; i++)
-		names[i] = m->tabs[i].name;
-	error = ruhu_changeset_canonicalize(&m->res->net, cs, (size_t)n, names, m->ntabs);
-done:
-	sqlite3_free(cs);
-	free(names);
-	return error;
-}
-
 int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *schema,
 		     const void *changeset, size_t len, const ruhu_merge_opts *opts)
 {
 	struct merge m;
-	sqlite3_session *session = NULL;
 	int error, savepoint = 0;
 
 	memset(&m, 0, sizeof(m));
@@ -623,15 +615,9 @@ int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *sc
 	if ((error = ruhu_prov_open(&m.prov, db)) < 0 ||
 	    (error = ruhu_prov_origin_index(&m.oi, m.prov, m.o.origin)) < 0)
 		goto done;
-	if (sqlite3session_create(db, "main", &session) != SQLITE_OK) {
-		error = merge_db_error(db, "cannot start the merge's capture session");
-		goto done;
-	}
-	if ((error = ruhu_schema_attach_session(session, schema)) < 0 ||
-	    (error = apply_all(&m, changeset, len)) < 0 || (error = take_net(&m, session)) < 0)
+	if ((error = apply_all(&m, changeset, len)) < 0 || (error = net_finish(&m)) < 0)
 		goto done;
 done:
-	sqlite3session_delete(session);
 	merge_release(&m);
 	if (savepoint && error < 0) {
 		sqlite3_exec(db, "ROLLBACK TO ruhu_merge", NULL, NULL, NULL);

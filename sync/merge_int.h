@@ -2,7 +2,8 @@
  * merge_int.h — the insides of the merge rule engine, shared by merge.c (the
  * driver and the apply loop), merge_row.c (INSERT, UPDATE and DELETE),
  * merge_rules.c (the field rules) and merge_result.c (the result object and
- * decisions.txt).  Nothing outside sync/merge*.c includes it.
+ * decisions.txt) and merge_net.c (the net changeset).  Nothing outside
+ * sync/merge*.c includes it.
  */
 #ifndef RUHU_SYNC_MERGE_INT_H
 #define RUHU_SYNC_MERGE_INT_H
@@ -24,7 +25,7 @@ struct tab {
 	size_t ncol;
 	size_t key;                 /* column of the primary key */
 	sqlite3_stmt *sel;          /* SELECT every column WHERE id = ?1 */
-	sqlite3_stmt *ins;          /* INSERT every column */
+	sqlite3_stmt *ins;          /* INSERT every column RETURNING every column */
 	sqlite3_stmt *del;          /* DELETE WHERE id = ?1 */
 	sqlite3_stmt *exists;       /* SELECT 1 WHERE id = ?1 */
 	sqlite3_stmt *frozen;       /* SELECT 1 WHERE id = ?1 AND (immutable_after) */
@@ -61,6 +62,11 @@ struct merge {
 	int clock_loaded;           /* ... once read for this change */
 	struct idset inserted;
 	struct row hub;             /* the hub row of the current change */
+	struct row stored;          /* values RETURNING gave for the last write */
+	ruhu_buf *net;              /* per table: the net changeset's changes */
+	int sorted;                 /* the input's rows came in canonical order */
+	size_t last_type;           /* type index of the previous change ... */
+	ruhu_buf last_key;          /* ... and its key, for `sorted` */
 	ruhu_cval *merged;          /* ncol merged values */
 	ruhu_buf *colbuf;           /* ncol scratch buffers for computed values */
 	size_t maxcol;
@@ -79,12 +85,20 @@ int merge_tab_sel(struct merge *m, struct tab *t);
 int merge_read_row(int *found, struct merge *m, struct tab *t, const char *id);
 int merge_record_exists(int *out, struct merge *m, struct tab *t, const char *id);
 int merge_row_frozen(int *out, struct merge *m, struct tab *t, const char *id);
+/* UPDATE of the flagged columns, ?1 = id, ?(i+2) = column i, RETURNING the
+ * flagged columns in table order. */
 int merge_update_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t, const unsigned char *set);
 int merge_insert_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_delete_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_dup_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int idset_has(const struct idset *s, const char *type, const char *id, size_t idlen);
 int row_copy(struct row *r, const ruhu_cval *v, size_t n);
+
+/* ---- merge_net.c ---- */
+int net_row(struct merge *m, struct tab *t, int op, const ruhu_cval *row);
+int net_update(struct merge *m, struct tab *t, const unsigned char *set, const ruhu_cval *old_row,
+	       const ruhu_cval *new_row);
+int net_finish(struct merge *m);
 
 /* ---- merge_row.c ---- */
 int merge_insert(struct merge *m, struct tab *t, const ruhu_change *c);

@@ -36,19 +36,30 @@ static int rows_equal(const ruhu_cval *a, const ruhu_cval *b, size_t n)
 	return 1;
 }
 
-/* Step a writing statement: 0 done, 1 refused by the table's checks (the
- * message in `why`), or an error.  The statement is reset. */
-static int step_write(struct merge *m, sqlite3_stmt *st, char *why, size_t whylen)
+/* Step a writing statement that ends in RETURNING (n columns, copied into
+ * m->stored): 0 done, 1 refused by the table's checks (the message in
+ * `why`), or an error.  The statement is reset. */
+static int step_write(struct merge *m, sqlite3_stmt *st, size_t n, char *why, size_t whylen)
 {
+	ruhu_cval vals[256];
 	int rc = sqlite3_step(st), error = 0;
 
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_ROW) {
+		for (size_t i = 0; i < n && i < 256; i++)
+			ruhu_cval_from_column(&vals[i], st, (int)i);
+		if ((error = row_copy(&m->stored, vals, n < 256 ? n : 256)) < 0)
+			goto done;
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_DONE) {
 		error = 0;
-	else if (merge_is_constraint(m->db, rc)) {
+	} else if (merge_is_constraint(m->db, rc)) {
 		snprintf(why, whylen, "refused by the table: %s", sqlite3_errmsg(m->db));
 		error = 1;
-	} else
+	} else {
 		error = merge_db_error(m->db, "cannot write a merged record");
+	}
+done:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return error;
@@ -174,10 +185,10 @@ static int insert_row(int *refused, char *why, size_t whylen, struct merge *m, s
 			sqlite3_clear_bindings(st);
 			return error;
 		}
-	if ((error = step_write(m, st, why, whylen)) < 0)
+	if ((error = step_write(m, st, t->ncol, why, whylen)) < 0)
 		return error;
 	*refused = error;
-	if (error == 0)
+	if (error == 0 && (error = net_row(m, t, SQLITE_INSERT, m->stored.v)) >= 0)
 		error = ruhu_prov_inserted(m->prov, t->name, m->id.ptr, m->o.hlc, m->oi);
 	return error;
 }
@@ -258,9 +269,11 @@ int merge_delete(struct merge *m, struct tab *t, const ruhu_change *c)
 	if ((error = merge_delete_stmt(&st, m, t)) < 0)
 		return error;
 	sqlite3_bind_text(st, 1, m->id.ptr, (int)m->id.size, SQLITE_STATIC);
-	if ((error = step_write(m, st, why, sizeof(why))) != 0)
+	if ((error = step_write(m, st, 0, why, sizeof(why))) != 0)
 		return error < 0 ? error : ruhu_error_set(RUHU_ERROR, "cannot delete %s %s: %s",
 							  t->name, m->id.ptr, why);
+	if ((error = net_row(m, t, SQLITE_DELETE, m->hub.v)) < 0)
+		return error;
 	ruhu_buf_clear(&m->scratch);
 	if ((error = ruhu_prov_change_bytes(&m->scratch, t->name, t->ncol, t->key, SQLITE_DELETE,
 					    m->hub.v, NULL)) < 0 ||
@@ -399,24 +412,17 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 		st_set[i] = 0;
 		hw[i] = hw[i] == COL_RULE ? COL_REF : COL_SAME;
 	}
-	/* pass 3: the decisions of the rules, with the values the row keeps */
-	for (size_t i = 0; i < t->ncol; i++) {
-		const ruhu_field *f = ruhu_type_field(t->type, i);
-
-		if (hw[i] != COL_RULE)
-			continue;
-		if ((error = merge_decide(m, t, ruhu_field_name(f), ruhu_rule_name(ruhu_field_rule(f)),
-					  &c->old_values[i], &m->hub.v[i], &c->new_values[i],
-					  &m->merged[i], v[i].review, c, NULL, "%s", v[i].note)) < 0)
-			return error;
-	}
 	for (size_t i = 0; i < t->ncol; i++)
 		nset += st_set[i];
 	/* write */
 	if (resurrect) {
 		if ((error = insert_row(&refused, note, sizeof(note), m, t, m->merged)) < 0)
 			return error;
+		for (size_t i = 0; !refused && i < t->ncol; i++)
+			m->merged[i] = m->stored.v[i];
 	} else if (nset > 0) {
+		size_t j = 0, changed = 0;
+
 		if ((error = merge_update_stmt(&st, m, t, st_set)) < 0)
 			return error;
 		sqlite3_bind_text(st, 1, m->id.ptr, (int)m->id.size, SQLITE_STATIC);
@@ -426,10 +432,23 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 				sqlite3_clear_bindings(st);
 				return error;
 			}
-		if ((error = step_write(m, st, note, sizeof(note))) < 0)
+		if ((error = step_write(m, st, nset, note, sizeof(note))) < 0)
 			return error;
 		refused = error;
-		if (!refused) {
+		/* the values as stored; a column stored equal to the hub's is
+		 * not a change (merge_net.c note 2) */
+		for (size_t i = 0; !refused && i < t->ncol; i++) {
+			if (!st_set[i])
+				continue;
+			m->merged[i] = m->stored.v[j++];
+			st_set[i] = !ruhu_cval_equal(&m->merged[i], &m->hub.v[i]);
+			changed += st_set[i];
+		}
+		if (!refused && changed == 0)
+			nset = 0;
+		if (!refused && changed > 0) {
+			if ((error = net_update(m, t, st_set, m->hub.v, m->merged)) < 0)
+				return error;
 			if (!m->clock_loaded &&
 			    (error = ruhu_prov_get(&m->clock, m->prov, t->name, m->id.ptr)) < 0)
 				return error;
@@ -441,8 +460,6 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 			if ((error = ruhu_prov_put(m->prov, t->name, m->id.ptr, &m->clock)) < 0)
 				return error;
 		}
-	} else {
-		return 0;
 	}
 	if (refused) {
 		merge_result_truncate(m->res, nd0, nr0);
@@ -450,6 +467,19 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 		return merge_decide(m, t, NULL, "constraint", NULL, NULL, NULL, NULL, 1, c, NULL, "%s",
 				    note);
 	}
+	/* the decisions of the rules, with the values the row now holds */
+	for (size_t i = 0; i < t->ncol; i++) {
+		const ruhu_field *f = ruhu_type_field(t->type, i);
+
+		if (hw[i] != COL_RULE)
+			continue;
+		if ((error = merge_decide(m, t, ruhu_field_name(f), ruhu_rule_name(ruhu_field_rule(f)),
+					  &c->old_values[i], &m->hub.v[i], &c->new_values[i],
+					  &m->merged[i], v[i].review, c, NULL, "%s", v[i].note)) < 0)
+			return error;
+	}
+	if (!resurrect && nset == 0)
+		return 0;
 	m->res->applied++;
 	for (size_t i = 0; i < ruhu_type_duplicate_count(t->type); i++)
 		if (resurrect || st_set[ruhu_field_index(ruhu_type_duplicate_field(t->type, i))])
