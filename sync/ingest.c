@@ -1,6 +1,7 @@
 /*
  * ingest.c — the hub takes in a tablet's bundle and merges it into main
- * (docs/sync.md §3 and §4).
+ * (docs/sync.md §3 and §4).  The walk over a bundle's device commits and
+ * their checks are in ingest_walk.c.
  *
  * Design notes
  *  1. Refusals come before any change: an envelope that is not a device
@@ -36,6 +37,7 @@
 #include "core/trust.h"
 #include "sync/hub.h"
 #include "sync/merge.h"
+#include "sync/ingest_int.h"
 #include "sync/sync_int.h"
 
 int ruhu_ingest_opts_init(ruhu_ingest_opts *opts, unsigned int version)
@@ -52,16 +54,6 @@ void ruhu_ingest_report_dispose(ruhu_ingest_report *rep)
 	ruhu_buf_dispose(&rep->preview);
 }
 
-struct ctx {
-	ruhu_replica *hub;
-	sqlite3 *db;
-	git_repository *repo;
-	const ruhu_schema *schema;
-	const ruhu_ingest_opts *opts;
-	ruhu_ingest_report *rep;
-	ruhu_device_rec dev;
-	int dry;
-};
 
 static int tx_begin(struct ctx *c)
 {
@@ -99,138 +91,9 @@ static void tally(ruhu_ingest_report *rep, const char *rule)
 	rep->rules[i].count++;
 }
 
-/* Was this device commit merged before? */
-static int merged(int *out, sqlite3 *db, const git_oid *id)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
 
-	*out = 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT 1 FROM _merged WHERE device_commit = ?1", -1, &st, NULL)) != SQLITE_OK)
-		return ruhu_sql_error(db, rc, "read the merged commits");
-	sqlite3_bind_blob(st, 1, id->id, GIT_OID_RAWSZ, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ruhu_sql_error(db, rc, "read the merged commits");
-}
 
-/* The device commits to merge: from the tip back along first parents to
- * the first commit merged before or not made by the device; oldest first. */
-static int to_merge(git_oid **out, size_t *n, struct ctx *c, const git_oid *tip)
-{
-	git_oid cur = *tip, *v = NULL;
-	size_t cap = 0;
-	int error = 0;
 
-	*out = NULL;
-	*n = 0;
-	for (;;) {
-		git_commit *cm = NULL;
-		ruhu_buf who = RUHU_BUF_INIT;
-		int was;
-
-		if ((error = merged(&was, c->db, &cur)) < 0 || was)
-			break;
-		if ((error = ruhu_commit_trailer(&who, c->repo, &cur, "Ruhu-Device")) < 0 ||
-		    strcmp(who.ptr, c->dev.id)) {
-			ruhu_buf_dispose(&who);
-			if (error == RUHU_ENOTFOUND) {
-				ruhu_error_clear();
-				error = 0;
-			}
-			break;
-		}
-		ruhu_buf_dispose(&who);
-		if (*n == cap) {
-			git_oid *nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (nv == NULL) {
-				error = ruhu_error_oom();
-				break;
-			}
-			v = nv;
-		}
-		v[(*n)++] = cur;
-		if ((error = git_commit_lookup(&cm, c->repo, &cur)) < 0) {
-			error = ruhu_git_error(error, "cannot read a device commit");
-			break;
-		}
-		if (git_commit_parentcount(cm) == 0) {
-			git_commit_free(cm);
-			break;
-		}
-		cur = *git_commit_parent_id(cm, 0);
-		git_commit_free(cm);
-	}
-	if (error < 0) {
-		free(v);
-		*n = 0;
-		return error;
-	}
-	for (size_t i = 0; i < *n / 2; i++) {
-		git_oid t = v[i];
-
-		v[i] = v[*n - 1 - i];
-		v[*n - 1 - i] = t;
-	}
-	*out = v;
-	return 0;
-}
-
-static int64_t seq_of(git_repository *repo, const git_oid *id)
-{
-	ruhu_buf v = RUHU_BUF_INIT;
-	char *end;
-	long long n = -1;
-
-	if (ruhu_commit_trailer(&v, repo, id, "Ruhu-Seq") == 0) {
-		n = strtoll(v.ptr, &end, 10);
-		if (*end || n <= 0)
-			n = -1;
-	}
-	ruhu_buf_dispose(&v);
-	return n;
-}
-
-/* Design note 1: every new commit is the device's own, good, and in line. */
-static int check_commits(struct ctx *c, const git_oid *v, size_t n)
-{
-	ruhu_buf schema = RUHU_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1], sig;
-	int64_t expect = c->dev.last_seq + 1;
-	int error = 0;
-
-	for (size_t i = 0; i < n && error == 0; i++) {
-		int64_t seq;
-
-		git_oid_tostr(hex, sizeof(hex), &v[i]);
-		if ((error = ruhu_trust_commit(&sig, c->hub, &v[i], c->dev.id)) < 0)
-			break;
-		if (sig != 'G') {
-			error = ruhu_error_set(RUHU_EAUTH, "commit %.12s in the bundle from %s is not signed by "
-					       "%s's key (signature: %c): the bundle is refused", hex,
-					       c->dev.id, c->dev.id, sig);
-			break;
-		}
-		if ((error = ruhu_commit_trailer(&schema, c->repo, &v[i], "Ruhu-Schema")) < 0)
-			break;
-		if (strcmp(schema.ptr, ruhu_schema_version(c->schema))) {
-			error = ruhu_error_set(RUHU_ESCHEMA, "the bundle from %s was made with schema %.12s, "
-					       "this hub has %.12s", c->dev.id, schema.ptr,
-					       ruhu_schema_version(c->schema));
-			break;
-		}
-		if ((seq = seq_of(c->repo, &v[i])) != expect) {
-			error = ruhu_error_set(RUHU_ECORRUPT, "commit %.12s from %s has sequence %lld where %lld "
-					       "was due", hex, c->dev.id, (long long)seq, (long long)expect);
-			break;
-		}
-		expect++;
-	}
-	ruhu_buf_dispose(&schema);
-	return error;
-}
 
 static int store_reviews(struct ctx *c, const ruhu_merge_result *res, const git_oid *dc,
 			 const git_oid *mc, const char *worker)
@@ -328,7 +191,7 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 	ruhu_tree_entry entry;
 	ruhu_trailer tr[2];
 	git_oid mc;
-	int64_t seq = seq_of(c->repo, dc);
+	int64_t seq = ingest_seq_of(c->repo, dc);
 	int error, began = 0;
 
 	if ((error = git_commit_lookup(&cm, c->repo, dc)) < 0) {
@@ -410,46 +273,6 @@ done:
 	return error;
 }
 
-/* How many device commits of the bundle were merged before: from `from`
- * (the oldest new commit's parent, or the tip itself) back to the bundle's
- * prerequisites. */
-static int count_duplicates(size_t *out, struct ctx *c, const ruhu_bundle *b, const git_oid *from,
-			    int from_is_merged)
-{
-	git_oid cur = *from;
-	size_t limit = 100000;
-	int error = 0;
-
-	*out = 0;
-	if (!from_is_merged) {
-		git_commit *cm = NULL;
-
-		if (git_commit_lookup(&cm, c->repo, &cur) < 0 || git_commit_parentcount(cm) == 0) {
-			git_commit_free(cm);
-			return 0;
-		}
-		cur = *git_commit_parent_id(cm, 0);
-		git_commit_free(cm);
-	}
-	while (limit--) {
-		git_commit *cm = NULL;
-		int was, prereq = 0;
-
-		for (size_t i = 0; i < ruhu_bundle_prereq_count(b); i++)
-			if (git_oid_equal(&ruhu_bundle_prereq_at(b, i)->oid, &cur))
-				prereq = 1;
-		if (prereq || (error = merged(&was, c->db, &cur)) < 0 || !was)
-			break;
-		(*out)++;
-		if (git_commit_lookup(&cm, c->repo, &cur) < 0 || git_commit_parentcount(cm) == 0) {
-			git_commit_free(cm);
-			break;
-		}
-		cur = *git_commit_parent_id(cm, 0);
-		git_commit_free(cm);
-	}
-	return error;
-}
 
 /* Keep a bundle that waits for its prerequisites (design note 2). */
 static int hold(struct ctx *c, const void *data, size_t len, const char *waiting_for)
@@ -561,7 +384,7 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 	if ((error = ruhu_bundle_ingest(NULL, c->repo, b, NULL)) < 0)
 		goto done;
 	if (has_tip) {
-		if ((error = to_merge(&list, &n, c, &tip)) < 0 || (error = check_commits(c, list, n)) < 0 ||
+		if ((error = ingest_to_merge(&list, &n, c, &tip)) < 0 || (error = ingest_check_commits(c, list, n)) < 0 ||
 		    (error = ruhu_refs_set(c->db, refname.ptr, &tip, NULL)) < 0 ||
 		    (error = run_sql(c->db, "UPDATE _devices SET tip = ?1 WHERE id = ?3", tip.id,
 				     GIT_OID_RAWSZ, 0, c->dev.id, 0)) < 0)
@@ -575,7 +398,7 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 	    (error = tx_commit(c)) < 0)
 		goto done;
 	began = 0;
-	if (has_tip && (error = count_duplicates(&c->rep->duplicates, c, b, n ? &list[0] : &tip, n == 0)) < 0)
+	if (has_tip && (error = ingest_count_duplicates(&c->rep->duplicates, c, b, n ? &list[0] : &tip, n == 0)) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		if (c->opts && c->opts->progress)
