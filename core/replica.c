@@ -552,6 +552,12 @@ int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
 
 	memset(out, 0, sizeof(*out));
 	ruhu_vfs_clear_failure();
+	/* after a power loss in a checkpoint, pages of replica.db whose newest
+	 * version is in the WAL may be torn: copy the WAL back first (passive:
+	 * what a reader of another process holds stays, and is not waited for) */
+	rc = sqlite3_wal_checkpoint_v2(r->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		return ruhu_replica_sqlite_error(r, rc, "cannot checkpoint before the check");
 	if ((error = ruhu_replica_exec(r, "BEGIN")) < 0)
 		return error;
 	if ((rc = sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &st, NULL)) == SQLITE_OK) {

@@ -44,6 +44,12 @@ START_TEST(test_crash_rekey_delete)
 }
 END_TEST
 
+START_TEST(test_crash_create)
+{
+	loop(&rt_op_create, 2, 5);
+}
+END_TEST
+
 Suite *crash_suite(void)
 {
 	Suite *s = suite_create("crash");
@@ -52,6 +58,7 @@ Suite *crash_suite(void)
 	tcase_add_test(tc, test_crash_passphrase);
 	tcase_add_test(tc, test_crash_rekey_wal);
 	tcase_add_test(tc, test_crash_rekey_delete);
+	tcase_add_test(tc, test_crash_create);
 	suite_add_tcase(s, tc);
 	return s;
 }
