@@ -366,6 +366,21 @@ int replica_read_head(const char *path, unsigned char head[24], size_t *len)
 	return 0;
 }
 
+/* Is there a non-empty -journal or -wal beside the database? */
+static int has_recovery_file(const char *db_path)
+{
+	static const char *const suffixes[] = { "-journal", "-wal" };
+	char path[4096];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Note 2: what is in DIR, before any key is tried. */
 static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *page1_zero)
 {
@@ -399,8 +414,16 @@ static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *pag
 		*page1_zero = 1; /* a first transaction cut short: SQLite rolls it back */
 		return 0;
 	}
-	if (len < 24 || memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) != 0)
+	if (len < 24 || memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) != 0) {
+		/* a page 1 torn by power loss in a commit or a checkpoint: the hot
+		 * journal or the WAL holds its good copy, and SQLite's recovery
+		 * repairs it; the key is known good from the key file */
+		if (len > 0 && has_recovery_file(r->db_path)) {
+			*page1_zero = 1;
+			return 0;
+		}
 		return ruhu_error_set(RUHU_EINVALID, "%s is not a ruhu replica database", r->db_path);
+	}
 	memcpy(kcv, head + 8, RUHU_VFS_KCV_SIZE);
 	return 0;
 }

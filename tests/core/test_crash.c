@@ -50,6 +50,36 @@ START_TEST(test_crash_create)
 }
 END_TEST
 
+START_TEST(test_crash_txn_wal)
+{
+	struct rt_crash_result res;
+
+	rt_crash_loop(&rt_op_txn_wal, 1, &res);
+	/* a crash before the commit's sync is before; after it, after */
+	ck_assert_uint_gt(res.before, 0);
+	ck_assert_uint_gt(res.after, 0);
+	ck_assert_uint_gt(res.totals.torn + res.totals.garbled, 0);
+}
+END_TEST
+
+START_TEST(test_crash_pack)
+{
+	loop(&rt_op_pack, 1, 10);
+}
+END_TEST
+
+START_TEST(test_crash_open_wal_recovery)
+{
+	loop(&rt_op_open, 1, 5);
+}
+END_TEST
+
+START_TEST(test_crash_open_hot_journal)
+{
+	loop(&rt_op_open_hot, 1, 5);
+}
+END_TEST
+
 Suite *crash_suite(void)
 {
 	Suite *s = suite_create("crash");
@@ -59,6 +89,10 @@ Suite *crash_suite(void)
 	tcase_add_test(tc, test_crash_rekey_wal);
 	tcase_add_test(tc, test_crash_rekey_delete);
 	tcase_add_test(tc, test_crash_create);
+	tcase_add_test(tc, test_crash_txn_wal);
+	tcase_add_test(tc, test_crash_pack);
+	tcase_add_test(tc, test_crash_open_wal_recovery);
+	tcase_add_test(tc, test_crash_open_hot_journal);
 	suite_add_tcase(s, tc);
 	return s;
 }
