@@ -16,7 +16,8 @@
  *     before anything else.  VACUUM INTO keeps them (rekey).
  *  4. Pragmas are set here once, for every later part: a 64 MiB page cache
  *     (plaintext lives only there, and it is what keeps the cost of the
- *     encryption small), synchronous FULL, secure_delete, temp_store MEMORY,
+ *     encryption small), synchronous FULL (EXTRA in DELETE mode: the folder
+ *     is synced after the journal's unlink), secure_delete, temp_store MEMORY,
  *     mmap off, a busy timeout, WAL unless DELETE is asked for.
  *  5. Passphrase change and rekey are in replica_keys.c; open finishes a
  *     rekey that a crash interrupted (replica_finish_rekey).
@@ -321,8 +322,12 @@ int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
 		return ruhu_error_set(RUHU_EBUSY, "replica %s is in use by another process", r->dir);
 	if (r->opts.synchronous == RUHU_SYNC_NORMAL && !wal)
 		return ruhu_error_set(RUHU_EINVALID, "synchronous=normal needs a replica in wal mode");
+	/* DELETE mode: EXTRA syncs the folder after the journal is unlinked
+	 * at commit; without it a power loss soon after COMMIT returned can
+	 * bring the journal back and roll the committed transaction back */
 	return ruhu_replica_exec(r, r->opts.synchronous == RUHU_SYNC_NORMAL ?
-				 "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+				 "PRAGMA synchronous=NORMAL" :
+				 wal ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=EXTRA");
 }
 
 static int check_format(ruhu_replica *r)

@@ -22,6 +22,30 @@ static void loop(const struct rt_op *op, unsigned seeds, unsigned min_points)
 	ck_assert_uint_eq(res.before + res.after, res.runs);
 }
 
+START_TEST(test_crash_txn_wal)
+{
+	struct rt_crash_result res;
+
+	rt_crash_loop(&rt_op_txn_wal, 1, &res);
+	/* a crash before the commit's sync is before; after it, after */
+	ck_assert_uint_gt(res.before, 0);
+	ck_assert_uint_gt(res.after, 0);
+	ck_assert_uint_gt(res.totals.torn + res.totals.garbled, 0);
+}
+END_TEST
+
+START_TEST(test_crash_txn_delete)
+{
+	loop(&rt_op_txn_delete, 1, 20);
+}
+END_TEST
+
+START_TEST(test_crash_txn_spill)
+{
+	loop(&rt_op_txn_spill, 1, 20);
+}
+END_TEST
+
 START_TEST(test_crash_passphrase)
 {
 	struct rt_crash_result res;
@@ -44,24 +68,6 @@ START_TEST(test_crash_rekey_delete)
 }
 END_TEST
 
-START_TEST(test_crash_create)
-{
-	loop(&rt_op_create, 2, 5);
-}
-END_TEST
-
-START_TEST(test_crash_txn_wal)
-{
-	struct rt_crash_result res;
-
-	rt_crash_loop(&rt_op_txn_wal, 1, &res);
-	/* a crash before the commit's sync is before; after it, after */
-	ck_assert_uint_gt(res.before, 0);
-	ck_assert_uint_gt(res.after, 0);
-	ck_assert_uint_gt(res.totals.torn + res.totals.garbled, 0);
-}
-END_TEST
-
 START_TEST(test_crash_pack)
 {
 	loop(&rt_op_pack, 1, 10);
@@ -80,19 +86,27 @@ START_TEST(test_crash_open_hot_journal)
 }
 END_TEST
 
+START_TEST(test_crash_create)
+{
+	loop(&rt_op_create, 2, 5);
+}
+END_TEST
+
 Suite *crash_suite(void)
 {
 	Suite *s = suite_create("crash");
 	TCase *tc = tcase_create("crash");
 
+	tcase_add_test(tc, test_crash_txn_wal);
+	tcase_add_test(tc, test_crash_txn_delete);
+	tcase_add_test(tc, test_crash_txn_spill);
 	tcase_add_test(tc, test_crash_passphrase);
 	tcase_add_test(tc, test_crash_rekey_wal);
 	tcase_add_test(tc, test_crash_rekey_delete);
-	tcase_add_test(tc, test_crash_create);
-	tcase_add_test(tc, test_crash_txn_wal);
 	tcase_add_test(tc, test_crash_pack);
 	tcase_add_test(tc, test_crash_open_wal_recovery);
 	tcase_add_test(tc, test_crash_open_hot_journal);
+	tcase_add_test(tc, test_crash_create);
 	suite_add_tcase(s, tc);
 	return s;
 }
