@@ -71,6 +71,8 @@ void rt_disk_begin(const char *folder, uint64_t crash_at, uint64_t seed,
 		   struct rt_disk_report *report);
 /* Stop modelling and free the model (no crash). */
 void rt_disk_end(void);
+/* Is the model running? */
+int rt_disk_active(void);
 /* Events seen since rt_disk_begin. */
 uint64_t rt_disk_events(void);
 /* From now on a crash exits with RT_CRASH_EXIT + 1: the operation returned. */

@@ -311,9 +311,17 @@ static int run_pack(struct rt_run *run)
 	size_t n;
 	int error;
 
+	unsigned saved;
+
 	if ((error = ruhu_replica_begin(run->r)) < 0)
 		return error;
-	if ((error = ruhu_odb_open(&repo, ruhu_replica_db(run->r))) < 0 ||
+	/* libgit2 1.5.1 crashes in git_repository_wrap_odb when one of its
+	 * own first allocations fails (repository_alloc disposes of a cache
+	 * it never made): not counted (docs/testing.md) */
+	saved = rt_fault_mask(RT_SITE_GIT);
+	error = ruhu_odb_open(&repo, ruhu_replica_db(run->r));
+	rt_fault_unmask(saved);
+	if (error < 0 ||
 	    (error = ruhu_odb_write_pack(&n, repo, pack.ptr, pack.size, NULL)) < 0 ||
 	    (error = ruhu_replica_commit(run->r)) < 0)
 		goto done;
