@@ -77,6 +77,8 @@ int ruhu_git_error(int giterr, const char *fmt, ...)
 		code = RUHU_EEXISTS;
 	else if (giterr == GIT_EAMBIGUOUS || giterr == GIT_EINVALIDSPEC)
 		code = RUHU_EINVALID;
+	else if (e && e->klass == GIT_ERROR_NOMEMORY)
+		code = RUHU_ENOMEM;
 	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
 }
 

@@ -119,6 +119,14 @@ START_TEST(test_fault_alloc_sqlite)
 }
 END_TEST
 
+START_TEST(test_fault_alloc_git)
+{
+	/* the pack parser's hashing and object checks (opening the repository
+	 * is not counted: support/ops.c) */
+	ck_assert_uint_ge(alloc(&rt_op_pack, RT_SITE_GIT), 3);
+}
+END_TEST
+
 START_TEST(test_fault_alloc_persistent)
 {
 	struct rt_fault_result res;
@@ -147,6 +155,7 @@ Suite *fault_suite(void)
 	tcase_add_test(io_tc, test_fault_io_pack);
 	tcase_add_test(alloc_tc, test_fault_alloc_ruhu);
 	tcase_add_test(alloc_tc, test_fault_alloc_sqlite);
+	tcase_add_test(alloc_tc, test_fault_alloc_git);
 	tcase_add_test(alloc_tc, test_fault_alloc_persistent);
 	suite_add_tcase(s, io_tc);
 	suite_add_tcase(s, alloc_tc);
