@@ -573,6 +573,28 @@ int ruhu_replica_create(ruhu_replica **out, const char *dir, const char *passphr
 
 /* ---- check and sql ---- */
 
+/*
+ * Does an integrity-check line say a page could not be read for a reason
+ * other than damage?  SQLite 3.40 writes "unable to get the page. error
+ * code=N" with N the result of the read: a failed authentication
+ * (SQLITE_IOERR_DATA) or SQLITE_CORRUPT is damage; another I/O error or
+ * SQLITE_NOMEM means the check could not run.
+ */
+static int unreadable(const char *line)
+{
+	const char *p = strstr(line, "unable to get the page. error code=");
+	char *end;
+	long code;
+
+	if (p == NULL)
+		return 0;
+	code = strtol(p + strlen("unable to get the page. error code="), &end, 10);
+	if (end == p)
+		return 0;
+	return code == SQLITE_NOMEM ||
+	       ((code & 0xff) == SQLITE_IOERR && code != SQLITE_IOERR_DATA);
+}
+
 int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -592,12 +614,24 @@ int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *line = (const char *)sqlite3_column_text(st, 0);
 
+			if (line && unreadable(line)) {
+				error = ruhu_error_set(RUHU_ERROR, "cannot check replica %s: %s", r->dir, line);
+				sqlite3_finalize(st);
+				ruhu_replica_rollback(r);
+				return error;
+			}
 			if (line && strcmp(line, "ok") != 0 && out->integrity_errors++ == 0)
 				snprintf(out->first_error, sizeof(out->first_error), "%s", line);
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		ruhu_replica_sqlite_error(r, rc, "integrity check failed");
+		/* a page that fails authentication is damage; a read that fails
+		 * or memory that runs out means the check could not run */
+		if ((error = ruhu_replica_sqlite_error(r, rc, "integrity check failed")) != RUHU_ECORRUPT) {
+			sqlite3_finalize(st);
+			ruhu_replica_rollback(r);
+			return error;
+		}
 		if (out->integrity_errors++ == 0)
 			snprintf(out->first_error, sizeof(out->first_error), "%s", ruhu_error_last());
 	}

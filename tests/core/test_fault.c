@@ -73,8 +73,10 @@ START_TEST(test_fault_io_check)
 	struct rt_fault_result res;
 
 	rt_fault_loop(&rt_op_check, RT_SITE_IO, 0, RT_FAULT_EIO, &res);
-	/* a read that fails is an error of the check, never a pass */
+	/* a read that fails is an error of the check, never a pass, and never
+	 * "damaged or altered" (the check could not run) */
 	ck_assert_uint_gt(res.errors, 0);
+	ck_assert_uint_eq(res.codes[-RUHU_ECORRUPT], 0);
 }
 END_TEST
 
