@@ -104,6 +104,15 @@ int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what)
 		return ruhu_error_set(RUHU_ENOSPACE, "no space left on device");
 	case SQLITE_READONLY:
 		return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only", r->dir);
+	case SQLITE_CANTOPEN:
+		/* a journal or WAL that cannot be made beside a database opened
+		 * read-only: read-only media or folder */
+		if (sys == EROFS || sys == EACCES || sys == EPERM ||
+		    (r->db && sqlite3_db_readonly(r->db, "main") == 1))
+			return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only (%s)", r->dir,
+					      sys == EROFS || sys == EACCES || sys == EPERM ? strerror(sys) :
+					      "read-only file system or folder");
+		return ruhu_error_set(RUHU_ERROR, "%s: %s", what, msg);
 	case SQLITE_NOMEM:
 		return ruhu_error_oom();
 	case SQLITE_NOTADB:

@@ -152,6 +152,15 @@ START_TEST(test_diskfull_tmpfs)
 	ruhu_replica_free(r);
 	r = NULL;
 
+	/* read-only media */
+	ck_assert_int_eq(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	rc = ruhu_replica_open(&r, dir, "pw", 2, &o);
+	if (rc == 0) {
+		rc = ruhu_replica_exec(r, "INSERT INTO visit VALUES (5001, 'read-only')");
+		ruhu_replica_free(r);
+	}
+	ck_assert_msg(rc == RUHU_EREADONLY, "read-only media: %d %s", rc, ruhu_error_last());
+	printf("diskfull: read-only tmpfs: %s\n", ruhu_error_last());
 	ck_assert_int_eq(umount(mnt), 0);
 	ruhu_buf_dispose(&before);
 	ruhu_buf_dispose(&now);
