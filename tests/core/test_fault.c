@@ -117,6 +117,7 @@ START_TEST(test_fault_alloc_sqlite)
 	runs += alloc(&rt_op_txn_wal, RT_SITE_SQLITE);
 	runs += alloc(&rt_op_rekey_wal, RT_SITE_SQLITE);
 	runs += alloc(&rt_op_open, RT_SITE_SQLITE);
+	runs += alloc(&rt_op_pack, RT_SITE_SQLITE);
 	ck_assert_uint_ge(runs, 300);
 }
 END_TEST
