@@ -63,7 +63,7 @@ static int private_tmpfs(const char *dir, const char *size, char *why, size_t wh
 		snprintf(why, whylen, "no mount namespace: %s", strerror(errno));
 		return -1;
 	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		snprintf(why, whylen, "cannot make mounts private: %s", strerror(errno));
 		return -1;
 	}
@@ -153,7 +153,7 @@ START_TEST(test_diskfull_tmpfs)
 	r = NULL;
 
 	/* read-only media */
-	ck_assert_int_eq(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	ck_assert_int_eq(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT | MS_RDONLY, NULL), 0);
 	rc = ruhu_replica_open(&r, dir, "pw", 2, &o);
 	if (rc == 0) {
 		rc = ruhu_replica_exec(r, "INSERT INTO visit VALUES (5001, 'read-only')");

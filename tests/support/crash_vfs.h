@@ -1,6 +1,6 @@
 /*
  * crash_vfs.h — a simulated disk for ruhu's tests: an SQLite VFS named
- * "crash" that sits under the encrypting VFS (pass RT_CRASH_VFS as
+ * "crash" (crash_vfs.c) that sits under the encrypting VFS (pass RT_CRASH_VFS as
  * `base_vfs` to ruhu_replica_create_ext/open_ext), and a model of what of
  * a replica folder would survive a power loss at any moment.
  *
@@ -81,6 +81,19 @@ void rt_disk_set_returned(void);
  * crashes right after the operation returns, and after the replica closed,
  * with whatever is pending then). */
 void rt_disk_point(void);
+
+/* ---- for crash_vfs.c: what SQLite did (crash_model.c) ---- */
+struct rt_inode;
+unsigned rt_disk_session(void);
+/* The inode of `path` when it is in the modelled folder, else NULL. */
+struct rt_inode *rt_disk_find(const char *path);
+/* A file just created at `path`: its new inode (a create event), or NULL. */
+struct rt_inode *rt_disk_created(const char *path);
+void rt_disk_write(struct rt_inode *ino, int64_t off, const void *buf, size_t n);
+void rt_disk_truncate(struct rt_inode *ino, int64_t size);
+/* A sync of the file (and of the folder with `dirsync`); may crash. */
+void rt_disk_sync(struct rt_inode *ino, int dirsync);
+void rt_disk_deleted(const char *path, int syncdir);
 
 /* ---- for the wrappers of fault.c: what ruhu's own code did ---- */
 void rt_disk_posix_open(int fd, const char *path, int flags);

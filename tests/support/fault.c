@@ -376,7 +376,7 @@ int __wrap_fsync(int fd)
 	int rc;
 
 	FAIL_IO(0);
-	/* crash_vfs.c, note 6 */
+	/* crash_vfs.c, note 1 */
 	if ((rc = rt_disk_active() || rt_fault_armed() ? 0 : __real_fsync(fd)) == 0)
 		rt_disk_posix_sync(fd);
 	return rc;
@@ -387,7 +387,7 @@ int __wrap_fdatasync(int fd)
 	int rc;
 
 	FAIL_IO(0);
-	/* crash_vfs.c, note 6 */
+	/* crash_vfs.c, note 1 */
 	if ((rc = rt_disk_active() || rt_fault_armed() ? 0 : __real_fdatasync(fd)) == 0)
 		rt_disk_posix_sync(fd);
 	return rc;
