@@ -21,6 +21,10 @@
  *     mmap off, a busy timeout, WAL unless DELETE is asked for.
  *  5. Passphrase change and rekey are in replica_keys.c; open finishes a
  *     rekey that a crash interrupted (replica_finish_rekey).
+ *  6. Create writes the key file last, after the database is durable: the
+ *     key file is its commit point.  A folder with a database and no key
+ *     file is what a crash during create leaves (nothing can read it: the
+ *     random data key was only ever in memory), and create clears it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -543,18 +547,19 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 	}
 	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 || (error = mkdir_p(dir)) < 0)
 		goto done;
-	if (replica_exists(r->db_path) || replica_exists(r->key_path)) {
+	if (replica_exists(r->key_path)) {
 		error = ruhu_error_set(RUHU_EEXISTS, "%s already holds a replica", dir);
 		goto done;
 	}
+	/* note 6: a database without a key file is what an interrupted create
+	 * leaves; its random data key is gone with it, so nothing can ever read
+	 * it: clear it and start again */
+	replica_remove_db_files(r->db_path);
 	randombytes_buf(r->key, RUHU_KEYFILE_KEY_SIZE);
 	if ((error = ruhu_keyfile_init(&r->keyfile, r->opts.kdf_opslimit, r->opts.kdf_memlimit)) < 0 ||
 	    (error = ruhu_keyfile_derive(r->kek, &r->keyfile, passphrase, len)) < 0)
 		goto done;
 	ruhu_keyfile_wrap(&r->keyfile, r->key, r->kek);
-	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
-		goto done;
-	made_key = 1;
 	made_db = 1;
 	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
 		goto done;
@@ -566,6 +571,10 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 			"CREATE TABLE _meta(key TEXT PRIMARY KEY, value ANY) STRICT; "
 			"INSERT INTO _meta(key, value) VALUES ('format', 1); COMMIT")) < 0)
 		goto done;
+	/* the key file is the commit point of create (note 6) */
+	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
+		goto done;
+	made_key = 1;
 	*out = r;
 	r = NULL;
 done:

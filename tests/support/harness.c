@@ -261,16 +261,15 @@ static int verify(const struct rt_op *op, const char *dir, const ruhu_buf *befor
 		ea = eb;
 	}
 	if ((op->flags & RT_OP_CREATES) && eb < 0) {
-		/* before: no replica opens; create works again, or refuses a
-		 * folder that an interrupted create left (a known gap, counted:
-		 * docs/testing.md) */
+		/* before: no replica opens, and create works again on the
+		 * folder the crash left (core/replica.c, note 6) */
 		ck_assert_msg(!must_after, "%s: the replica does not open after the call returned: %s",
 			      where, msg);
 		eb = ruhu_replica_create(&rb, dir, pb, strlen(pb), &o);
-		ck_assert_msg(eb == 0 || eb == RUHU_EEXISTS, "%s: create fails again (%d): %s",
+		ck_assert_msg(eb == 0, "%s: create fails again on the folder a crash left (%d): %s",
 			      where, eb, ruhu_error_last());
 		ruhu_replica_free(rb);
-		return eb == 0 ? 0 : 2;
+		return 0;
 	}
 	ck_assert_msg(eb == 0 || ea == 0, "%s: the replica does not open (%d): %s", where, eb, msg);
 	r = eb == 0 ? rb : ra;
