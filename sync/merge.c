@@ -5,9 +5,10 @@
  *
  * Design notes
  *  1. Order of work in ruhu_merge_apply():
- *       check the changeset whole (ruhu_changeset_check: syntax, one change
- *       per row) → check every table header against the schema and collect
- *       the ids the changeset inserts (walk) → SAVEPOINT ruhu_merge → attach
+ *       walk 1 (the walk checks the syntax whole first): every table header
+ *       against the schema, text keys, whether rows come in canonical order,
+ *       the ids the changeset inserts → one change per row (implied by the
+ *       order when sorted, else ruhu_changeset_check) → SAVEPOINT ruhu_merge →
  *       apply loop (merge_row.c), which writes the net changeset as it
  *       writes rows (merge_net.c) → RELEASE.
  *     Any failure after the SAVEPOINT rolls back to it and releases it.
@@ -103,8 +104,7 @@ int merge_insert_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t)
 		for (size_t i = 0; i < t->ncol; i++)
 			if ((error = ruhu_buf_printf(&m->sql, "%s?%zu", i ? ", " : "", i + 1)) < 0)
 				return error;
-		if ((error = ruhu_buf_puts(&m->sql, ") RETURNING ")) < 0 ||
-		    (error = put_columns(&m->sql, t, ", ")) < 0 ||
+		if ((error = ruhu_buf_putc(&m->sql, ')')) < 0 ||
 		    (error = prepare(&t->ins, m, "cannot prepare an insert")) < 0)
 			return error;
 	}
@@ -155,18 +155,9 @@ int merge_update_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t, const 
 			return error;
 		first = 0;
 	}
-	if ((error = ruhu_buf_printf(&m->sql, " WHERE \"%s\" = ?1 RETURNING ",
+	if ((error = ruhu_buf_printf(&m->sql, " WHERE \"%s\" = ?1",
 				     ruhu_field_name(ruhu_type_pk(t->type)))) < 0)
 		return error;
-	first = 1;
-	for (size_t i = 0; i < t->ncol; i++) {
-		if (!set[i])
-			continue;
-		if ((error = ruhu_buf_printf(&m->sql, "%s\"%s\"", first ? "" : ", ",
-					     ruhu_field_name(ruhu_type_field(t->type, i)))) < 0)
-			return error;
-		first = 0;
-	}
 	if ((error = prepare(&st, m, "cannot prepare an update")) < 0)
 		return error;
 	if (t->upd == NULL) {
@@ -291,6 +282,11 @@ int row_copy(struct row *r, const ruhu_cval *v, size_t n)
 
 int merge_read_row(int *found, struct merge *m, struct tab *t, const char *id)
 {
+	return merge_read_into(found, &m->hub, m, t, id);
+}
+
+int merge_read_into(int *found, struct row *into, struct merge *m, struct tab *t, const char *id)
+{
 	ruhu_cval vals[64], *v = vals;
 	int rc, error = 0;
 
@@ -305,7 +301,7 @@ int merge_read_row(int *found, struct merge *m, struct tab *t, const char *id)
 		*found = 1;
 		for (size_t i = 0; i < t->ncol; i++)
 			ruhu_cval_from_column(&v[i], t->sel, (int)i);
-		error = row_copy(&m->hub, v, t->ncol);
+		error = row_copy(into, v, t->ncol);
 	} else if (rc != SQLITE_DONE) {
 		error = merge_db_error(m->db, "cannot read a record");
 	}
@@ -403,6 +399,20 @@ static void idset_free(struct idset *s)
 
 /* ---- the checks before writing (design note 1) --------------------------- */
 
+/* 1 when (type, key) comes after the previous change in canonical order
+ * (keys are texts: bytes compared, a prefix first). */
+static int after(const struct merge *m, size_t type, const ruhu_cval *k)
+{
+	size_t n = k->n < m->last_key.size ? k->n : m->last_key.size;
+	int c;
+
+	if (type != m->last_type)
+		return type > m->last_type;
+	c = n ? memcmp(k->p, m->last_key.ptr, n) : 0;
+	return c > 0 || (c == 0 && k->n > m->last_key.size);
+}
+
+
 static int precheck_cb(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *payload)
 {
 	struct merge *m = payload;
@@ -410,6 +420,7 @@ static int precheck_cb(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *pay
 	size_t key;
 	ruhu_cval k;
 	const unsigned char *rec;
+	int error;
 
 	if (type == NULL)
 		return ruhu_error_set(RUHU_ESCHEMA, "changeset changes table %s, which is not a "
@@ -432,6 +443,13 @@ static int precheck_cb(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *pay
 	if (k.type != SQLITE_TEXT || k.n == 0 || memchr(k.p, 0, k.n))
 		return ruhu_error_set(RUHU_ESCHEMA, "changeset keys a %s record by a value that "
 				      "is not a text id", t->name);
+	if (m->sorted && m->nchecked > 0 && !after(m, ruhu_type_index(type), &k))
+		m->sorted = 0;
+	m->nchecked++;
+	m->last_type = ruhu_type_index(type);
+	ruhu_buf_clear(&m->last_key);
+	if ((error = ruhu_buf_put(&m->last_key, k.p, k.n)) < 0)
+		return error;
 	if (r->op == SQLITE_INSERT)
 		return idset_add(&m->inserted, t->name, (const char *)k.p, k.n);
 	return 0;
@@ -467,6 +485,8 @@ static void merge_release(struct merge *m)
 	free(m->hub.v);
 	ruhu_buf_dispose(&m->hub.bytes);
 	free(m->merged);
+	free(m->oldv);
+	free(m->newv);
 	for (size_t i = 0; m->colbuf && i < m->maxcol; i++)
 		ruhu_buf_dispose(&m->colbuf[i]);
 	free(m->colbuf);
@@ -518,66 +538,48 @@ static struct tab *find_tab(struct merge *m, const char *name)
 	return type ? &m->tabs[ruhu_type_index(type)] : NULL;
 }
 
-/* 1 when (type, key) comes after the previous change in canonical order
- * (keys are texts: bytes compared, a prefix first). */
-static int after(const struct merge *m, size_t type, const ruhu_cval *k)
+/* The apply loop: one change at a time, in the changeset's order (a walk
+ * callback: the walk has checked the bytes, so decoding is safe). */
+static int apply_cb(const ruhu_chg_table *ct, const ruhu_chg_rec *r, void *payload)
 {
-	size_t n = k->n < m->last_key.size ? k->n : m->last_key.size;
-	int c;
+	struct merge *m = payload;
+	struct tab *t = m->cur;
+	ruhu_change c;
+	const ruhu_cval *k;
 
-	if (type != m->last_type)
-		return type > m->last_type;
-	c = n ? memcmp(k->p, m->last_key.ptr, n) : 0;
-	return c > 0 || (c == 0 && k->n > m->last_key.size);
-}
-
-/* The apply loop: one change at a time, in the changeset's order. */
-static int apply_all(struct merge *m, const void *data, size_t len)
-{
-	ruhu_changeset_iter *it = NULL;
-	const ruhu_change *c;
-	struct tab *t = NULL;
-	const char *last = NULL;
-	int rc, error;
-
-	if ((error = ruhu_changeset_iter_new(&it, data, len, NULL, NULL, NULL)) < 0)
-		return error;
-	while ((rc = ruhu_changeset_iter_next(&c, it)) > 0) {
-		const ruhu_cval *k;
-
-		if (c->table != last) {
-			t = find_tab(m, c->table);
-			last = c->table;
-		}
-		if (t == NULL) {
-			error = ruhu_error_set(RUHU_ESCHEMA, "table %s is not a record type", c->table);
-			goto done;
-		}
-		k = c->op == SQLITE_INSERT ? &c->new_values[t->key] : &c->old_values[t->key];
-		ruhu_buf_clear(&m->id);
-		if ((error = ruhu_buf_put(&m->id, k->p, k->n)) < 0)
-			goto done;
-		if (m->sorted && m->res->changes > 0 && !after(m, ruhu_type_index(t->type), k))
-			m->sorted = 0;
-		m->last_type = ruhu_type_index(t->type);
-		ruhu_buf_clear(&m->last_key);
-		if ((error = ruhu_buf_put(&m->last_key, k->p, k->n)) < 0)
-			goto done;
-		m->clock_loaded = 0;
-		m->res->changes++;
-		if (c->op == SQLITE_INSERT)
-			error = merge_insert(m, t, c);
-		else if (c->op == SQLITE_UPDATE)
-			error = merge_update(m, t, c);
-		else
-			error = merge_delete(m, t, c);
-		if (error < 0)
-			goto done;
+	if (t == NULL || ct->name != m->cur_name) {
+		t = find_tab(m, ct->name);
+		if (t == NULL)
+			return ruhu_error_set(RUHU_ESCHEMA, "table %s is not a record type", ct->name);
+		m->cur = t;
+		m->cur_name = ct->name;
 	}
-	error = rc;
-done:
-	ruhu_changeset_iter_free(it);
-	return error;
+	memset(&c, 0, sizeof(c));
+	c.table = ct->name;
+	c.op = r->op;
+	c.ncol = ct->ncol;
+	c.pk = ct->pk;
+	c.old_values = m->oldv;
+	c.new_values = m->newv;
+	if (r->old_rec)
+		ruhu_chg_decode(m->oldv, r->old_rec, ct->ncol);
+	else
+		memset(m->oldv, 0, ct->ncol * sizeof(*m->oldv));
+	if (r->new_rec)
+		ruhu_chg_decode(m->newv, r->new_rec, ct->ncol);
+	else
+		memset(m->newv, 0, ct->ncol * sizeof(*m->newv));
+	k = r->op == SQLITE_INSERT ? &m->newv[t->key] : &m->oldv[t->key];
+	ruhu_buf_clear(&m->id);
+	if (ruhu_buf_put(&m->id, k->p, k->n) < 0)
+		return RUHU_ENOMEM;
+	m->clock_loaded = 0;
+	m->res->changes++;
+	if (r->op == SQLITE_INSERT)
+		return merge_insert(m, t, &c);
+	if (r->op == SQLITE_UPDATE)
+		return merge_update(m, t, &c);
+	return merge_delete(m, t, &c);
 }
 
 int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *schema,
@@ -597,13 +599,17 @@ int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *sc
 		return ruhu_error_set(RUHU_EINVALID, "unknown merge options version %u", opts->version);
 	m.db = db;
 	m.schema = schema;
+	/* syntax, schema, order; then one change per row: implied by a sorted
+	 * input, checked whole otherwise */
 	if ((error = merge_setup(&m, opts)) < 0 || (error = merge_result_new(&m.res)) < 0 ||
-	    (error = ruhu_changeset_check(changeset, len)) < 0 ||
-	    (error = ruhu_changeset_walk(changeset, len, precheck_cb, &m)) < 0)
+	    (error = ruhu_changeset_walk(changeset, len, precheck_cb, &m)) < 0 ||
+	    (!m.sorted && (error = ruhu_changeset_check(changeset, len)) < 0))
 		goto done;
 	m.merged = calloc(m.maxcol ? m.maxcol : 1, sizeof(*m.merged));
 	m.colbuf = calloc(m.maxcol ? m.maxcol : 1, sizeof(*m.colbuf));
-	if (m.merged == NULL || m.colbuf == NULL) {
+	m.oldv = calloc(m.maxcol ? m.maxcol : 1, sizeof(*m.oldv));
+	m.newv = calloc(m.maxcol ? m.maxcol : 1, sizeof(*m.newv));
+	if (m.merged == NULL || m.colbuf == NULL || m.oldv == NULL || m.newv == NULL) {
 		error = ruhu_error_oom();
 		goto done;
 	}
@@ -615,7 +621,8 @@ int ruhu_merge_apply(ruhu_merge_result **out, sqlite3 *db, const ruhu_schema *sc
 	if ((error = ruhu_prov_open(&m.prov, db)) < 0 ||
 	    (error = ruhu_prov_origin_index(&m.oi, m.prov, m.o.origin)) < 0)
 		goto done;
-	if ((error = apply_all(&m, changeset, len)) < 0 || (error = net_finish(&m)) < 0)
+	if ((error = ruhu_changeset_walk(changeset, len, apply_cb, &m)) < 0 ||
+	    (error = net_finish(&m)) < 0)
 		goto done;
 done:
 	merge_release(&m);
