@@ -3,7 +3,7 @@
  * driver and the apply loop), merge_row.c (INSERT, UPDATE and DELETE),
  * merge_rules.c (the field rules) and merge_result.c (the result object and
  * decisions.txt) and merge_net.c (the net changeset).  Nothing outside
- * sync/merge*.c includes it.
+ * sync/merge*.c includes it.  merge_stmt.c holds the cached statements.
  */
 #ifndef RUHU_SYNC_MERGE_INT_H
 #define RUHU_SYNC_MERGE_INT_H
@@ -80,7 +80,7 @@ struct merge {
 	ruhu_buf sql;
 };
 
-/* ---- merge.c ---- */
+/* ---- merge.c and merge_stmt.c ---- */
 int merge_db_error(sqlite3 *db, const char *what);
 /* 1 when a failed step was refused by the table's checks (CHECK, NOT NULL,
  * STRICT types, a validator), 0 for any other failure. */
@@ -97,6 +97,8 @@ int merge_insert_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_delete_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_dup_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int idset_has(const struct idset *s, const char *type, const char *id, size_t idlen);
+int idset_add(struct idset *s, const char *type, const char *id, size_t idlen);
+void idset_free(struct idset *s);
 int row_copy(struct row *r, const ruhu_cval *v, size_t n);
 
 /* ---- merge_net.c ---- */

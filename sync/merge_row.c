@@ -177,7 +177,7 @@ static int check_duplicates(struct merge *m, struct tab *t, const ruhu_cval *v,
 		if ((error = ruhu_cval_bind(st, (int)i + 2,
 					    &v[ruhu_field_index(ruhu_type_duplicate_field(t->type, i))])) < 0)
 			goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		ruhu_cval other, self;
 		char oid[256];
 
