@@ -205,6 +205,7 @@ static int apply_cb(const ruhu_chg_table *ct, const ruhu_chg_rec *r, void *paylo
 	struct tab *t = m->cur;
 	ruhu_change c;
 	const ruhu_cval *k;
+	int error;
 
 	if (t == NULL || ct->name != m->cur_name) {
 		t = find_tab(m, ct->name);
@@ -230,8 +231,8 @@ static int apply_cb(const ruhu_chg_table *ct, const ruhu_chg_rec *r, void *paylo
 		memset(m->newv, 0, ct->ncol * sizeof(*m->newv));
 	k = r->op == SQLITE_INSERT ? &m->newv[t->key] : &m->oldv[t->key];
 	ruhu_buf_clear(&m->id);
-	if (ruhu_buf_put(&m->id, k->p, k->n) < 0)
-		return RUHU_ENOMEM;
+	if ((error = ruhu_buf_put(&m->id, k->p, k->n)) < 0)
+		return error;
 	m->clock_loaded = 0;
 	m->res->changes++;
 	if (r->op == SQLITE_INSERT)
