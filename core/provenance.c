@@ -50,7 +50,7 @@ static const char tables_sql[] =
 
 enum {
 	ST_ORIGIN_GET, ST_ORIGIN_ADD, ST_ORIGIN_NAME, ST_CLOCK_GET, ST_CLOCK_PUT, ST_CLOCK_DEL,
-	ST_TOMB_GET, ST_TOMB_PUT, ST_TOMB_DEL, ST_COUNT
+	ST_TOMB_GET, ST_TOMB_PUT, ST_TOMB_DEL, ST_CLOCK_TOUCH, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -58,18 +58,22 @@ static const char *const stmt_sql[ST_COUNT] = {
 	"INSERT INTO _origin(id) VALUES (?1)",
 	"SELECT id FROM _origin WHERE n = ?1",
 	"SELECT clock FROM _field_clock WHERE type = ?1 AND id = ?2",
-	"INSERT OR REPLACE INTO _field_clock(type, id, clock) VALUES (?1, ?2, ?3)",
+	"INSERT INTO _field_clock(type, id, clock) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (type, id) DO UPDATE SET clock = excluded.clock",
 	"DELETE FROM _field_clock WHERE type = ?1 AND id = ?2",
 	"SELECT row, hlc, origin, commit_id FROM _tombstone WHERE type = ?1 AND id = ?2",
 	"INSERT OR REPLACE INTO _tombstone(type, id, row, hlc, origin, commit_id)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	"DELETE FROM _tombstone WHERE type = ?1 AND id = ?2",
+	"INSERT INTO _field_clock(type, id, clock) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (type, id) DO UPDATE SET clock = ruhu_clock_set(clock, excluded.clock)",
 };
 
 struct ruhu_prov {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	ruhu_buf blob;              /* scratch for ruhu_prov_put */
+	ruhu_prov_clock touch;      /* scratch for ruhu_prov_touch */
 	ruhu_buf name;              /* ruhu_prov_origin_name's answer */
 	char last_origin[RUHU_PROVENANCE_ORIGIN_MAX + 1];
 	uint32_t last_index;        /* index of last_origin, 0 = none cached */
@@ -124,6 +128,38 @@ int ruhu_provenance_later(uint64_t hlc_a, const char *origin_a, size_t na,
 	return c > 0;
 }
 
+/* ---- ruhu_clock_set(old, new): old with new's entries set ----------------- */
+
+static int clock_decode(ruhu_prov_clock *c, const unsigned char *b, size_t n, const char *type);
+static int clock_encode(ruhu_buf *out, const ruhu_prov_clock *c);
+
+static void clock_set_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	ruhu_prov_clock a = { 0 }, b = { 0 };
+	ruhu_buf out = RUHU_BUF_INIT;
+	int error = 0;
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB)
+		error = clock_decode(&a, sqlite3_value_blob(argv[0]),
+				     (size_t)sqlite3_value_bytes(argv[0]), "changed");
+	if (error >= 0)
+		error = clock_decode(&b, sqlite3_value_blob(argv[1]),
+				     (size_t)sqlite3_value_bytes(argv[1]), "changed");
+	for (size_t i = 0; error >= 0 && i < b.n; i++)
+		error = ruhu_prov_set_field(&a, b.e[i].col, b.e[i].hlc, b.e[i].origin);
+	if (error >= 0)
+		error = clock_encode(&out, &a);
+	if (error == RUHU_ENOMEM)
+		sqlite3_result_error_nomem(ctx);
+	else if (error < 0)
+		sqlite3_result_error(ctx, ruhu_error_last(), -1);
+	else
+		sqlite3_result_blob(ctx, out.ptr, (int)out.size, SQLITE_TRANSIENT);
+	ruhu_buf_dispose(&out);
+	ruhu_prov_clock_dispose(&a);
+	ruhu_prov_clock_dispose(&b);
+}
+
 /* ---- the cached statements ---------------------------------------------- */
 
 void ruhu_prov_close(ruhu_prov *p)
@@ -134,18 +170,27 @@ void ruhu_prov_close(ruhu_prov *p)
 		sqlite3_finalize(p->st[i]);
 	ruhu_buf_dispose(&p->blob);
 	ruhu_buf_dispose(&p->name);
+	ruhu_prov_clock_dispose(&p->touch);
 	free(p);
 }
 
 int ruhu_prov_open(ruhu_prov **out, sqlite3 *db)
 {
-	ruhu_prov *p = NULL;
-	int error = 0;
+	ruhu_prov *p = calloc(1, sizeof(*p));
+	int error = 0, rc;
 
 	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if (p == NULL)
 		return ruhu_error_oom();
 	p->db = db;
+	/* registered on every call: SQLITE_BUSY means it is already there and
+	 * in use by a running statement of the caller */
+	rc = sqlite3_create_function_v2(db, "ruhu_clock_set", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+					SQLITE_DIRECTONLY, NULL, clock_set_fn, NULL, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		error = db_error(db, "cannot register the provenance functions");
+		goto done;
+	}
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &p->st[i],
 				       NULL) != SQLITE_OK) {
@@ -354,16 +399,15 @@ int ruhu_prov_set_field(ruhu_prov_clock *c, uint32_t col, uint64_t hlc, uint32_t
 	return 0;
 }
 
-int ruhu_prov_put(ruhu_prov *p, const char *type, const char *id, const ruhu_prov_clock *c)
+static int clock_encode(ruhu_buf *out, const ruhu_prov_clock *c)
 {
-	sqlite3_stmt *st = p->st[ST_CLOCK_PUT];
 	unsigned char *b;
 	int error;
 
-	ruhu_buf_clear(&p->blob);
-	if ((error = ruhu_buf_grow(&p->blob, CLOCK_HEAD + c->n * CLOCK_ENTRY)) < 0)
+	ruhu_buf_clear(out);
+	if ((error = ruhu_buf_grow(out, CLOCK_HEAD + c->n * CLOCK_ENTRY)) < 0)
 		return error;
-	b = (unsigned char *)p->blob.ptr;
+	b = (unsigned char *)out->ptr;
 	b[0] = CLOCK_FORMAT;
 	put_be(b + 1, c->row_hlc, 8);
 	put_be(b + 9, c->row_origin, 4);
@@ -374,10 +418,43 @@ int ruhu_prov_put(ruhu_prov *p, const char *type, const char *id, const ruhu_pro
 		put_be(q + 2, c->e[i].hlc, 8);
 		put_be(q + 10, c->e[i].origin, 4);
 	}
+	out->size = CLOCK_HEAD + c->n * CLOCK_ENTRY;
+	out->ptr[out->size] = 0;
+	return 0;
+}
+
+static int clock_write(ruhu_prov *p, sqlite3_stmt *st, const char *type, const char *id,
+		       const ruhu_prov_clock *c)
+{
+	int error;
+
+	if ((error = clock_encode(&p->blob, c)) < 0)
+		return error;
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, b, (int)(CLOCK_HEAD + c->n * CLOCK_ENTRY), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, p->blob.ptr, (int)p->blob.size, SQLITE_STATIC);
 	return run(p, st, "cannot write a field clock");
+}
+
+int ruhu_prov_put(ruhu_prov *p, const char *type, const char *id, const ruhu_prov_clock *c)
+{
+	return clock_write(p, p->st[ST_CLOCK_PUT], type, id, c);
+}
+
+int ruhu_prov_touch(ruhu_prov *p, const char *type, const char *id, const unsigned char *set,
+		    size_t ncol, uint64_t hlc, uint32_t origin)
+{
+	int error = 0;
+
+	p->touch.row_hlc = 0;
+	p->touch.row_origin = 0;
+	p->touch.n = 0;
+	for (size_t i = 0; i < ncol && error >= 0; i++)
+		if (set[i])
+			error = ruhu_prov_set_field(&p->touch, (uint32_t)i, hlc, origin);
+	if (error < 0)
+		return error;
+	return clock_write(p, p->st[ST_CLOCK_TOUCH], type, id, &p->touch);
 }
 
 int ruhu_prov_inserted(ruhu_prov *p, const char *type, const char *id, uint64_t hlc,
@@ -465,30 +542,6 @@ int ruhu_prov_tomb(int *found, ruhu_buf *row, ruhu_prov *p, const char *type, co
 
 /* ---- the public, one-shot functions -------------------------------------- */
 
-int ruhu_provenance_clock(uint64_t *hlc, ruhu_buf *origin, sqlite3 *db, const char *type,
-			  const char *id, size_t col)
-{
-	ruhu_prov *p = NULL;
-	ruhu_prov_clock c = { 0 };
-	uint32_t oi = 0;
-	const char *name;
-	size_t n;
-	int error;
-
-	ruhu_buf_clear(origin);
-	*hlc = 0;
-	if ((error = ruhu_prov_open(&p, db)) < 0 || (error = ruhu_prov_get(&c, p, type, id)) < 0)
-		goto done;
-	ruhu_prov_field(hlc, &oi, &c, (uint32_t)col);
-	if ((error = ruhu_prov_origin_name(&name, &n, p, oi)) < 0)
-		goto done;
-	error = ruhu_buf_put(origin, name, n);
-done:
-	ruhu_prov_clock_dispose(&c);
-	ruhu_prov_close(p);
-	return error;
-}
-
 int ruhu_provenance_tombstone(ruhu_tombstone *out, sqlite3 *db, const char *type, const char *id)
 {
 	ruhu_prov *p = NULL;
@@ -517,153 +570,3 @@ void ruhu_tombstone_dispose(ruhu_tombstone *t)
 	t->hlc = 0;
 }
 
-int ruhu_provenance_set_commit(sqlite3 *db, uint64_t hlc, const char *origin, const char *commit)
-{
-	sqlite3_stmt *st = NULL;
-	int error = 0;
-
-	if (sqlite3_prepare_v2(db, "UPDATE _tombstone SET commit_id = ?3 WHERE commit_id IS NULL"
-			       " AND hlc = ?1 AND origin = ?2", -1, &st, NULL) != SQLITE_OK) {
-		error = db_error(db, "cannot update tombstones");
-		goto done;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)hlc);
-	sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		error = db_error(db, "cannot update tombstones");
-done:
-	sqlite3_finalize(st);
-	return error;
-}
-
-/* ---- recording a changeset ----------------------------------------------- */
-
-struct rec {
-	ruhu_prov *p;
-	uint64_t hlc;
-	const char *origin;
-	const char *commit;
-	uint32_t oi;
-	ruhu_cval *vals;
-	size_t nvals;
-	ruhu_prov_clock clock;
-	ruhu_buf row;
-	ruhu_buf id;
-};
-
-int ruhu_prov_delete_changeset(ruhu_buf *out, const ruhu_chg_table *t, const unsigned char *old_rec,
-			       const unsigned char *end)
-{
-	static const unsigned char op[2] = { SQLITE_DELETE, 0 };
-	int error;
-
-	if ((error = ruhu_buf_putc(out, 'T')) < 0 ||
-	    (error = ruhu_chg_put_varint(out, t->ncol)) < 0 ||
-	    (error = ruhu_buf_put(out, t->pk, t->ncol)) < 0 ||
-	    (error = ruhu_buf_put(out, t->name, strlen(t->name) + 1)) < 0 ||
-	    (error = ruhu_buf_put(out, op, 2)) < 0)
-		return error;
-	return ruhu_buf_put(out, old_rec, (size_t)(end - old_rec));
-}
-
-int ruhu_prov_change_bytes(ruhu_buf *out, const char *table, size_t ncol, size_t key, int op,
-			   const ruhu_cval *old_values, const ruhu_cval *new_values)
-{
-	unsigned char head[2] = { (unsigned char)op, 0 };
-	int error;
-
-	if ((error = ruhu_buf_putc(out, 'T')) < 0 || (error = ruhu_chg_put_varint(out, ncol)) < 0)
-		return error;
-	for (size_t i = 0; i < ncol; i++)
-		if ((error = ruhu_buf_putc(out, i == key ? 1 : 0)) < 0)
-			return error;
-	if ((error = ruhu_buf_put(out, table, strlen(table) + 1)) < 0 ||
-	    (error = ruhu_buf_put(out, head, 2)) < 0)
-		return error;
-	for (size_t i = 0; op != SQLITE_INSERT && i < ncol; i++)
-		if ((error = ruhu_cval_put(out, &old_values[i])) < 0)
-			return error;
-	for (size_t i = 0; op != SQLITE_DELETE && i < ncol; i++)
-		if ((error = ruhu_cval_put(out, &new_values[i])) < 0)
-			return error;
-	return 0;
-}
-
-static int record_cb(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *payload)
-{
-	struct rec *rc = payload;
-	size_t key = t->ncol;
-	int error;
-
-	if (t->ncol > rc->nvals) {
-		ruhu_cval *v = realloc(rc->vals, t->ncol * sizeof(*v));
-
-		if (v == NULL)
-			return ruhu_error_oom();
-		rc->vals = v;
-		rc->nvals = t->ncol;
-	}
-	ruhu_chg_decode(rc->vals, r->op == SQLITE_INSERT ? r->new_rec : r->old_rec, t->ncol);
-	for (size_t i = 0; i < t->ncol && key == t->ncol; i++)
-		if (t->pk[i])
-			key = i;
-	if (key == t->ncol || rc->vals[key].type != SQLITE_TEXT)
-		return ruhu_error_set(RUHU_ESCHEMA, "changeset keys table %s by a value that is not "
-				      "a text id", t->name);
-	ruhu_buf_clear(&rc->id);
-	if ((error = ruhu_buf_put(&rc->id, rc->vals[key].p, rc->vals[key].n)) < 0)
-		return error;
-	if (r->op == SQLITE_INSERT)
-		return ruhu_prov_inserted(rc->p, t->name, rc->id.ptr, rc->hlc, rc->oi);
-	if (r->op == SQLITE_DELETE) {
-		ruhu_buf_clear(&rc->row);
-		if ((error = ruhu_prov_delete_changeset(&rc->row, t, r->old_rec, r->end)) < 0)
-			return error;
-		return ruhu_prov_deleted(rc->p, t->name, rc->id.ptr, rc->row.ptr, rc->row.size, rc->hlc,
-					 rc->origin, rc->commit);
-	}
-	if ((error = ruhu_prov_get(&rc->clock, rc->p, t->name, rc->id.ptr)) < 0)
-		return error;
-	ruhu_chg_decode(rc->vals, r->new_rec, t->ncol);
-	for (size_t i = 0; i < t->ncol; i++)
-		if (rc->vals[i].type != RUHU_CVAL_UNDEFINED &&
-		    (error = ruhu_prov_set_field(&rc->clock, (uint32_t)i, rc->hlc, rc->oi)) < 0)
-			return error;
-	return ruhu_prov_put(rc->p, t->name, rc->id.ptr, &rc->clock);
-}
-
-int ruhu_provenance_record(sqlite3 *db, const void *changeset, size_t len, uint64_t hlc,
-			   const char *origin, const char *commit)
-{
-	struct rec rc = { 0 };
-	int error;
-
-	if (db == NULL || (changeset == NULL && len > 0))
-		return ruhu_error_set(RUHU_EINVALID, "no database or changeset to record");
-	if ((error = check_origin(origin)) < 0 || (error = ruhu_changeset_check(changeset, len)) < 0)
-		return error;
-	if (sqlite3_exec(db, "SAVEPOINT ruhu_provenance", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db, "cannot start a savepoint");
-	rc.hlc = hlc;
-	rc.origin = origin;
-	rc.commit = commit;
-	if ((error = ruhu_prov_open(&rc.p, db)) < 0 ||
-	    (error = ruhu_prov_origin_index(&rc.oi, rc.p, origin)) < 0 ||
-	    (error = ruhu_changeset_walk(changeset, len, record_cb, &rc)) < 0)
-		goto done;
-done:
-	ruhu_prov_close(rc.p);
-	ruhu_prov_clock_dispose(&rc.clock);
-	ruhu_buf_dispose(&rc.row);
-	ruhu_buf_dispose(&rc.id);
-	free(rc.vals);
-	if (error < 0) {
-		sqlite3_exec(db, "ROLLBACK TO ruhu_provenance", NULL, NULL, NULL);
-		sqlite3_exec(db, "RELEASE ruhu_provenance", NULL, NULL, NULL);
-		return error;
-	}
-	if (sqlite3_exec(db, "RELEASE ruhu_provenance", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db, "cannot release a savepoint");
-	return 0;
-}

@@ -122,6 +122,11 @@ int ruhu_prov_get(ruhu_prov_clock *c, ruhu_prov *p, const char *type, const char
 void ruhu_prov_field(uint64_t *hlc, uint32_t *origin, const ruhu_prov_clock *c, uint32_t col);
 /** Set column `col` to (hlc, origin). */
 int ruhu_prov_set_field(ruhu_prov_clock *c, uint32_t col, uint64_t hlc, uint32_t origin);
+/** Set the columns flagged in `set` (ncol flags) to (hlc, origin) in the
+ *  record's clock with one statement, without reading it first (a record
+ *  without a clock gets clock 0 for its other fields). */
+int ruhu_prov_touch(ruhu_prov *p, const char *type, const char *id, const unsigned char *set,
+		    size_t ncol, uint64_t hlc, uint32_t origin);
 /** Write `c` as the record's clock. */
 int ruhu_prov_put(ruhu_prov *p, const char *type, const char *id, const ruhu_prov_clock *c);
 /** The record was inserted at (hlc, origin): clock reset, tombstone cleared. */

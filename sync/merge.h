@@ -20,9 +20,12 @@
  *     sqlite3changeset_apply): per change it reads the hub row, decides per
  *     field, and writes the merged row with one statement.  Prepared
  *     statements are cached per table for the whole call.
- *  4. What it wrote is captured by an SQLite session attached to every
- *     record table in schema order; the net changeset is canonical
- *     (docs/changesets.md §2) and empty when nothing changed.  Applied with
+ *  4. The net changeset is what an SQLite session attached to every record
+ *     table in schema order would record of the merge's writes, in
+ *     canonical form (docs/changesets.md §2), and empty when nothing
+ *     changed: the merge writes it itself as it writes rows (a session cost
+ *     more than the rest of the merge; merge_net.c), and the tests compare
+ *     it with a session's byte for byte.  Applied with
  *     sqlite3changeset_apply() to the state before the merge it gives the
  *     state after it.
  *  5. Provenance (core/provenance.h): every field the merge writes gets the

@@ -3,7 +3,7 @@
  * driver and the apply loop), merge_row.c (INSERT, UPDATE and DELETE),
  * merge_rules.c (the field rules) and merge_result.c (the result object and
  * decisions.txt) and merge_net.c (the net changeset).  Nothing outside
- * sync/merge*.c includes it.
+ * sync/merge*.c includes it.  merge_stmt.c holds the cached statements.
  */
 #ifndef RUHU_SYNC_MERGE_INT_H
 #define RUHU_SYNC_MERGE_INT_H
@@ -25,7 +25,7 @@ struct tab {
 	size_t ncol;
 	size_t key;                 /* column of the primary key */
 	sqlite3_stmt *sel;          /* SELECT every column WHERE id = ?1 */
-	sqlite3_stmt *ins;          /* INSERT every column RETURNING every column */
+	sqlite3_stmt *ins;          /* INSERT every column */
 	sqlite3_stmt *del;          /* DELETE WHERE id = ?1 */
 	sqlite3_stmt *exists;       /* SELECT 1 WHERE id = ?1 */
 	sqlite3_stmt *frozen;       /* SELECT 1 WHERE id = ?1 AND (immutable_after) */
@@ -62,9 +62,14 @@ struct merge {
 	int clock_loaded;           /* ... once read for this change */
 	struct idset inserted;
 	struct row hub;             /* the hub row of the current change */
-	struct row stored;          /* values RETURNING gave for the last write */
+	struct row stored;          /* the row as stored, read back after a write
+	                               that SQLite may have converted */
 	ruhu_buf *net;              /* per table: the net changeset's changes */
 	int sorted;                 /* the input's rows came in canonical order */
+	size_t nchecked;            /* changes seen by the first walk */
+	struct tab *cur;            /* the table of the current change ... */
+	const char *cur_name;       /* ... and its name in the changeset */
+	ruhu_cval *oldv, *newv;     /* maxcol decoded values of the change */
 	size_t last_type;           /* type index of the previous change ... */
 	ruhu_buf last_key;          /* ... and its key, for `sorted` */
 	ruhu_cval *merged;          /* ncol merged values */
@@ -75,7 +80,7 @@ struct merge {
 	ruhu_buf sql;
 };
 
-/* ---- merge.c ---- */
+/* ---- merge.c and merge_stmt.c ---- */
 int merge_db_error(sqlite3 *db, const char *what);
 /* 1 when a failed step was refused by the table's checks (CHECK, NOT NULL,
  * STRICT types, a validator), 0 for any other failure. */
@@ -83,15 +88,17 @@ int merge_is_constraint(sqlite3 *db, int rc);
 int merge_tab_sel(struct merge *m, struct tab *t);
 /* Read the row `id` of t into m->hub; *found = 0 when there is none. */
 int merge_read_row(int *found, struct merge *m, struct tab *t, const char *id);
+int merge_read_into(int *found, struct row *into, struct merge *m, struct tab *t, const char *id);
 int merge_record_exists(int *out, struct merge *m, struct tab *t, const char *id);
 int merge_row_frozen(int *out, struct merge *m, struct tab *t, const char *id);
-/* UPDATE of the flagged columns, ?1 = id, ?(i+2) = column i, RETURNING the
- * flagged columns in table order. */
+/* UPDATE of the flagged columns, ?1 = id, ?(i+2) = column i. */
 int merge_update_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t, const unsigned char *set);
 int merge_insert_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_delete_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int merge_dup_stmt(sqlite3_stmt **out, struct merge *m, struct tab *t);
 int idset_has(const struct idset *s, const char *type, const char *id, size_t idlen);
+int idset_add(struct idset *s, const char *type, const char *id, size_t idlen);
+void idset_free(struct idset *s);
 int row_copy(struct row *r, const ruhu_cval *v, size_t n);
 
 /* ---- merge_net.c ---- */

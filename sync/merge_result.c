@@ -52,7 +52,8 @@ static void *arena_alloc(ruhu_merge_arena *a, size_t n)
 	if (b == NULL || b->size - b->used < n) {
 		size_t size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
 
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
 			return NULL;
 		b->size = size;
 		b->used = 0;
@@ -106,7 +107,9 @@ int merge_result_new(ruhu_merge_result **out)
 	ruhu_merge_result *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
-	if (r == NULL || (r->arena = calloc(1, sizeof(*r->arena))) == NULL) {
+	if (r)
+		r->arena = calloc(1, sizeof(*r->arena));
+	if (r == NULL || r->arena == NULL) {
 		free(r);
 		return ruhu_error_oom();
 	}
@@ -151,7 +154,8 @@ static int grow(void **arr, size_t *alloc, size_t n, size_t size)
 	if (n < *alloc)
 		return 0;
 	na = *alloc ? *alloc * 2 : 64;
-	if ((p = realloc(*arr, na * size)) == NULL)
+	p = realloc(*arr, na * size);
+	if (p == NULL)
 		return ruhu_error_oom();
 	*arr = p;
 	*alloc = na;
@@ -169,7 +173,8 @@ static int change_bytes(const unsigned char **out, size_t *len, struct merge *m,
 	if ((error = ruhu_prov_change_bytes(&m->scratch, t->name, t->ncol, t->key, c->op,
 					    c->old_values, c->new_values)) < 0)
 		return error;
-	if ((p = arena_alloc(m->res->arena, m->scratch.size)) == NULL)
+	p = arena_alloc(m->res->arena, m->scratch.size);
+	if (p == NULL)
 		return ruhu_error_oom();
 	memcpy(p, m->scratch.ptr, m->scratch.size);
 	*out = p;
@@ -201,10 +206,11 @@ int merge_decide(struct merge *m, struct tab *t, const char *field, const char *
 	memset(d, 0, sizeof(*d));
 	d->rule = rule;
 	d->review = -1;
-	if ((d->type = arena_str(a, t->name, strlen(t->name))) == NULL ||
-	    (d->id = arena_str(a, m->id.ptr, m->id.size)) == NULL ||
-	    (field && (d->field = arena_str(a, field, strlen(field))) == NULL) ||
-	    (d->note = arena_str(a, note, strlen(note))) == NULL)
+	d->type = arena_str(a, t->name, strlen(t->name));
+	d->id = arena_str(a, m->id.ptr, m->id.size);
+	d->field = field ? arena_str(a, field, strlen(field)) : NULL;
+	d->note = arena_str(a, note, strlen(note));
+	if (d->type == NULL || d->id == NULL || (field && d->field == NULL) || d->note == NULL)
 		return ruhu_error_oom();
 	if ((error = arena_val(&d->base, a, base)) < 0 || (error = arena_val(&d->hub, a, hub)) < 0 ||
 	    (error = arena_val(&d->device, a, dev)) < 0 ||
@@ -228,7 +234,8 @@ int merge_decide(struct merge *m, struct tab *t, const char *field, const char *
 		r->note = d->note;
 		if (c && (error = change_bytes(&r->change, &r->change_len, m, t, c)) < 0)
 			return error;
-		if (other_id && (r->other_id = arena_str(a, other_id, strlen(other_id))) == NULL)
+		r->other_id = other_id ? arena_str(a, other_id, strlen(other_id)) : NULL;
+		if (other_id && r->other_id == NULL)
 			return ruhu_error_oom();
 		d->review = (long)res->nreviews;
 		res->nreviews++;

@@ -36,21 +36,12 @@ static int rows_equal(const ruhu_cval *a, const ruhu_cval *b, size_t n)
 	return 1;
 }
 
-/* Step a writing statement that ends in RETURNING (n columns, copied into
- * m->stored): 0 done, 1 refused by the table's checks (the message in
- * `why`), or an error.  The statement is reset. */
-static int step_write(struct merge *m, sqlite3_stmt *st, size_t n, char *why, size_t whylen)
+/* Step a writing statement: 0 done, 1 refused by the table's checks (the
+ * message in `why`), or an error.  The statement is reset. */
+static int step_write(struct merge *m, sqlite3_stmt *st, char *why, size_t whylen)
 {
-	ruhu_cval vals[256];
 	int rc = sqlite3_step(st), error = 0;
 
-	if (rc == SQLITE_ROW) {
-		for (size_t i = 0; i < n && i < 256; i++)
-			ruhu_cval_from_column(&vals[i], st, (int)i);
-		if ((error = row_copy(&m->stored, vals, n < 256 ? n : 256)) < 0)
-			goto done;
-		rc = sqlite3_step(st);
-	}
 	if (rc == SQLITE_DONE) {
 		error = 0;
 	} else if (merge_is_constraint(m->db, rc)) {
@@ -59,10 +50,52 @@ static int step_write(struct merge *m, sqlite3_stmt *st, size_t n, char *why, si
 	} else {
 		error = merge_db_error(m->db, "cannot write a merged record");
 	}
-done:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return error;
+}
+
+/* 1 when SQLite stores `v` in column `col` as it is: NULL, a value of the
+ * column's declared type, or any value in an ANY column.  Otherwise a
+ * STRICT table converts it (a REAL 5.0 into an INTEGER column is stored as
+ * 5), and the merge reads the stored row back (merge_net.c note 2). */
+static int stored_as_given(const struct tab *t, size_t col, const ruhu_cval *v)
+{
+	const char *type = ruhu_field_sqltype(ruhu_type_field(t->type, col));
+
+	switch (v->type) {
+	case SQLITE_NULL:
+		return 1;
+	case SQLITE_INTEGER:
+		return !strcmp(type, "INTEGER") || !strcmp(type, "ANY");
+	case SQLITE_FLOAT:
+		return !strcmp(type, "REAL") || !strcmp(type, "ANY");
+	case SQLITE_TEXT:
+		return !strcmp(type, "TEXT") || !strcmp(type, "ANY");
+	case SQLITE_BLOB:
+		return !strcmp(type, "BLOB") || !strcmp(type, "ANY");
+	default:
+		return 0;
+	}
+}
+
+/* After writing `v` (the columns flagged in `set`, all when NULL): make
+ * m->stored the row as stored. */
+static int read_stored(struct merge *m, struct tab *t, const unsigned char *set, const ruhu_cval *v)
+{
+	int found = 0, error;
+
+	for (size_t i = 0; i < t->ncol; i++)
+		if ((set == NULL || set[i]) && !stored_as_given(t, i, &v[i]))
+			goto reread;
+	return row_copy(&m->stored, v, t->ncol);
+reread:
+	if ((error = merge_read_into(&found, &m->stored, m, t, m->id.ptr)) < 0)
+		return error;
+	if (!found)
+		return ruhu_error_set(RUHU_ERROR, "%s %s is gone right after it was written", t->name,
+				      m->id.ptr);
+	return 0;
 }
 
 /* ---- references (design note 4) ----------------------------------------- */
@@ -144,7 +177,7 @@ static int check_duplicates(struct merge *m, struct tab *t, const ruhu_cval *v,
 		if ((error = ruhu_cval_bind(st, (int)i + 2,
 					    &v[ruhu_field_index(ruhu_type_duplicate_field(t->type, i))])) < 0)
 			goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		ruhu_cval other, self;
 		char oid[256];
 
@@ -185,10 +218,11 @@ static int insert_row(int *refused, char *why, size_t whylen, struct merge *m, s
 			sqlite3_clear_bindings(st);
 			return error;
 		}
-	if ((error = step_write(m, st, t->ncol, why, whylen)) < 0)
+	if ((error = step_write(m, st, why, whylen)) < 0)
 		return error;
 	*refused = error;
-	if (error == 0 && (error = net_row(m, t, SQLITE_INSERT, m->stored.v)) >= 0)
+	if (error == 0 && (error = read_stored(m, t, NULL, v)) >= 0 &&
+	    (error = net_row(m, t, SQLITE_INSERT, m->stored.v)) >= 0)
 		error = ruhu_prov_inserted(m->prov, t->name, m->id.ptr, m->o.hlc, m->oi);
 	return error;
 }
@@ -269,7 +303,7 @@ int merge_delete(struct merge *m, struct tab *t, const ruhu_change *c)
 	if ((error = merge_delete_stmt(&st, m, t)) < 0)
 		return error;
 	sqlite3_bind_text(st, 1, m->id.ptr, (int)m->id.size, SQLITE_STATIC);
-	if ((error = step_write(m, st, 0, why, sizeof(why))) != 0)
+	if ((error = step_write(m, st, why, sizeof(why))) != 0)
 		return error < 0 ? error : ruhu_error_set(RUHU_ERROR, "cannot delete %s %s: %s",
 							  t->name, m->id.ptr, why);
 	if ((error = net_row(m, t, SQLITE_DELETE, m->hub.v)) < 0)
@@ -421,7 +455,7 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 		for (size_t i = 0; !refused && i < t->ncol; i++)
 			m->merged[i] = m->stored.v[i];
 	} else if (nset > 0) {
-		size_t j = 0, changed = 0;
+		size_t changed = 0;
 
 		if ((error = merge_update_stmt(&st, m, t, st_set)) < 0)
 			return error;
@@ -432,15 +466,17 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 				sqlite3_clear_bindings(st);
 				return error;
 			}
-		if ((error = step_write(m, st, nset, note, sizeof(note))) < 0)
+		if ((error = step_write(m, st, note, sizeof(note))) < 0)
 			return error;
 		refused = error;
+		if (!refused && (error = read_stored(m, t, st_set, m->merged)) < 0)
+			return error;
 		/* the values as stored; a column stored equal to the hub's is
 		 * not a change (merge_net.c note 2) */
 		for (size_t i = 0; !refused && i < t->ncol; i++) {
 			if (!st_set[i])
 				continue;
-			m->merged[i] = m->stored.v[j++];
+			m->merged[i] = m->stored.v[i];
 			st_set[i] = !ruhu_cval_equal(&m->merged[i], &m->hub.v[i]);
 			changed += st_set[i];
 		}
@@ -449,15 +485,8 @@ int merge_update(struct merge *m, struct tab *t, const ruhu_change *c)
 		if (!refused && changed > 0) {
 			if ((error = net_update(m, t, st_set, m->hub.v, m->merged)) < 0)
 				return error;
-			if (!m->clock_loaded &&
-			    (error = ruhu_prov_get(&m->clock, m->prov, t->name, m->id.ptr)) < 0)
-				return error;
-			m->clock_loaded = 1;
-			for (size_t i = 0; i < t->ncol; i++)
-				if (st_set[i] &&
-				    (error = ruhu_prov_set_field(&m->clock, (uint32_t)i, m->o.hlc, m->oi)) < 0)
-					return error;
-			if ((error = ruhu_prov_put(m->prov, t->name, m->id.ptr, &m->clock)) < 0)
+			if ((error = ruhu_prov_touch(m->prov, t->name, m->id.ptr, st_set, t->ncol,
+						     m->o.hlc, m->oi)) < 0)
 				return error;
 		}
 	}

@@ -1,7 +1,7 @@
 /*
  * merge_random.h — the seeded property test of the merge, shared by the
  * unit suite (merge_random, 200 seeds per mode) and the slow suite
- * (merge_random_slow, more seeds).
+ * (merge_random_slow, 1,000 more per mode).
  *
  * Per seed: three simulated devices make one to three saves each from a
  * common base (each save a changeset captured on the device's own copy, on

@@ -1,18 +1,18 @@
 /*
  * test_merge_random_slow.c — the property test of merge_random.h over many
- * more seeds (label slow): 3,000 per mode, after the 200 of the unit suite.
+ * more seeds (label slow): 1,000 per mode, after the 200 of the unit suite.
  */
 #include "sync/merge_random.h"
 
 START_TEST(test_merge_random_slow_commutative_rules_converge)
 {
-	mr_run(201, 3000, 0);
+	mr_run(201, 1000, 0);
 }
 END_TEST
 
 START_TEST(test_merge_random_slow_every_rule_stays_consistent)
 {
-	mr_run(201, 3000, 1);
+	mr_run(201, 1000, 1);
 }
 END_TEST
 

@@ -520,6 +520,45 @@ START_TEST(test_merge_rows_malformed_refused_unchanged)
 }
 END_TEST
 
+START_TEST(test_merge_rows_unsorted_input_gives_canonical_output)
+{
+	ruhu_schema *s = mf_schema(NULL, NULL);
+	sqlite3 *base = mf_base(s), *hub = mf_clone(base), *hub2 = mf_clone(base);
+	ruhu_buf a = RUHU_BUF_INIT, b = RUHU_BUF_INIT, both = RUHU_BUF_INIT;
+	ruhu_merge_result *r;
+	ruhu_merge_opts o = RUHU_MERGE_OPTS_INIT;
+	size_t nt;
+	const char **names = mf_tables(s, &nt);
+
+	mf_device(&a, base, s, "UPDATE person SET phone = '13800000001' WHERE id = " P1);
+	mf_device(&b, base, s, "UPDATE person SET phone = '13800000002' WHERE id = '" MF_P2 "'");
+	/* P2 before P1: rows out of canonical order */
+	rt_ok(ruhu_buf_put(&both, b.ptr, b.size));
+	rt_ok(ruhu_buf_put(&both, a.ptr, a.size));
+	ck_assert_int_eq(ruhu_changeset_is_canonical(both.ptr, both.size, names, nt), 0);
+	r = mf_merge_checked(hub, s, &both, mf_hlc(1), "tab-01", RUHU_MERGE_HUB);
+	ck_assert_int_eq(ruhu_changeset_is_canonical(r->net.ptr, r->net.size, names, nt), 1);
+	ck_assert_uint_eq(r->applied, 2);
+	ruhu_merge_result_free(r);
+	/* the same row twice is refused, nothing written */
+	ruhu_buf_clear(&both);
+	rt_ok(ruhu_buf_put(&both, a.ptr, a.size));
+	rt_ok(ruhu_buf_put(&both, a.ptr, a.size));
+	o.origin = "tab-01";
+	r = NULL;
+	ck_assert_int_eq(ruhu_merge_apply(&r, hub2, s, both.ptr, both.size, &o), RUHU_ECORRUPT);
+	ck_assert_ptr_null(r);
+	mf_assert_same_rows(hub2, base, s);
+	ruhu_buf_dispose(&a);
+	ruhu_buf_dispose(&b);
+	ruhu_buf_dispose(&both);
+	sqlite3_close(base);
+	sqlite3_close(hub);
+	sqlite3_close(hub2);
+	ruhu_schema_free(s);
+}
+END_TEST
+
 Suite *merge_rows_suite(void)
 {
 	Suite *s = suite_create("merge_rows");
@@ -540,6 +579,7 @@ Suite *merge_rows_suite(void)
 	tcase_add_test(tc, test_merge_rows_redo_reaches_the_hub_rows);
 	tcase_add_test(tc, test_merge_rows_net_changeset_reproduces_the_hub);
 	tcase_add_test(tc, test_merge_rows_malformed_refused_unchanged);
+	tcase_add_test(tc, test_merge_rows_unsorted_input_gives_canonical_output);
 	suite_add_tcase(s, tc);
 	return s;
 }
