@@ -13,6 +13,7 @@
  *  3. --json output has stable keys; a commit without a visit has
  *     "visit": null.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,7 +73,7 @@ static void json_entry(struct cli_json *j, const ruhu_log_entry *e)
 
 struct log_out {
 	int json;
-	long max;          /* -n; 0: all */
+	long max;          /* -n; LONG_MIN (not given): all */
 	long count;
 	struct cli_json j;
 };
@@ -82,7 +83,7 @@ static int log_line(const ruhu_log_entry *e, void *payload)
 	struct log_out *o = payload;
 	char when[128];
 
-	if (o->max > 0 && o->count >= o->max)
+	if (o->max != LONG_MIN && o->count >= o->max)
 		return 1; /* stop the walk */
 	o->count++;
 	if (o->json) {
@@ -98,7 +99,7 @@ static int log_line(const ruhu_log_entry *e, void *payload)
 /* log [--json] [-n N] */
 int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 {
-	struct log_out o = { 0 };
+	struct log_out o = { .max = LONG_MIN };
 	ruhu_replica *r = NULL;
 	int rc;
 	struct cli_option options[] = {
@@ -109,7 +110,7 @@ int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (o.max < 0)
+	if (o.max != LONG_MIN && o.max < 0)
 		return cli_error(CLI_USAGE, "-n must not be negative");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
