@@ -137,6 +137,7 @@ ok ruhu log >"$T/log-human.txt"
 eq 10 "$(wc -l <"$T/log-human.txt" | tr -d ' ')" "log: one line per commit"
 grep -q "w-0012   tab-07     $V G  close visit" "$T/log-human.txt" || die "log line of the close"
 eq 3 "$(ruhu log -n 3 | wc -l | tr -d ' ')" "log -n"
+eq "[]" "$(ruhu log -n 0 --json)" "log -n 0 shows nothing"
 
 # trailers and changes.txt of the attach commit
 c_attach=$(sed -n 4p "$T/log.txt" | sed 's/^{"id":"\([0-9a-f]*\)".*/\1/')
