@@ -111,6 +111,11 @@ const char *cli_replica_dir(struct cli_ctx *ctx);
  */
 int cli_open_replica(struct cli_ctx *ctx, ruhu_replica **out);
 
+/* --- new replicas (cmd_replica.c): the Argon2id cost of a new key file,
+ * --kdf-ops/--kdf-mem, or the cheapest one under RUHU_TEST_KDF=fast.
+ * Returns CLI_OK or CLI_USAGE after printing the error. --- */
+int cli_kdf_options(ruhu_replica_options *opts, long ops, long mem_mib);
+
 /* --- JSON output (json.c): a small streaming writer to a ruhu_buf --- */
 struct cli_json {
 	ruhu_buf buf;
@@ -137,5 +142,42 @@ void cli_json_kv_int(struct cli_json *j, const char *key, long long v);
 void cli_json_kv_bool(struct cli_json *j, const char *key, int v);
 /* Write the document and a newline to stdout and release the writer. */
 int cli_json_print(struct cli_json *j);
+
+/* --- field=value words and records (fields.c) --- */
+
+/* The field=value words of a command: `field=` with nothing after '=' is
+ * NULL.  The strings are borrowed from argv. */
+struct cli_assigns {
+	ruhu_assign *items;
+	size_t count;
+};
+
+/*
+ * Split `n` words "field=value" into `out` (release with
+ * cli_assigns_release).  A word without '=' or with an empty field name is a
+ * usage error: the message and usage are printed and CLI_USAGE returned.
+ */
+int cli_assigns_parse(struct cli_ctx *ctx, struct cli_assigns *out, const char *const *words,
+		      size_t n);
+void cli_assigns_release(struct cli_assigns *a);
+
+/* Append one SQL value to a JSON document (BLOB as hex, NULL as null). */
+void cli_json_value(struct cli_json *j, const ruhu_value *v);
+
+/* One record row as a JSON object of its fields. */
+void cli_json_record(struct cli_json *j, int ncols, const char *const *names,
+		     const ruhu_value *values);
+
+/*
+ * Print one record for people: a heading with the type's labels, then one
+ * line per field that is not NULL, with the field's labels (and the label
+ * of an enumerated value).  `schema` may be NULL (names only).
+ */
+void cli_print_record(FILE *out, const ruhu_schema *schema, const char *type, int ncols,
+		      const char *const *names, const ruhu_value *values);
+
+/* Print "saved commit ID (save N, M changes)" or "nothing changed" for a
+ * save, to `out`. */
+void cli_print_save(FILE *out, const ruhu_save_info *info);
 
 #endif

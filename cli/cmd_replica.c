@@ -12,15 +12,15 @@
  *     environment the cheapest cost is used (test suites run hundreds of
  *     commands; docs/encryption.md).  Opening always uses the cost stored in
  *     the key file.
- *  4. `ruhu sql` runs its text through run_sql() alone, so that the part
- *     that records writes as commits can wrap that one function.
+ *  4. `ruhu sql` runs its text through run_sql() alone, which on a replica
+ *     with record tables makes its writes one save (one signed commit).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 
-static int kdf_options(ruhu_replica_options *opts, long ops, long mem_mib)
+int cli_kdf_options(ruhu_replica_options *opts, long ops, long mem_mib)
 {
 	const char *t = getenv("RUHU_TEST_KDF");
 
@@ -72,7 +72,7 @@ int cmd_replica_init(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = kdf_options(&opts, ops, mem)) != CLI_OK)
+	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if (journal && !strcmp(journal, "delete"))
 		opts.journal_mode = RUHU_JOURNAL_DELETE;
@@ -147,7 +147,7 @@ int cmd_replica_passwd(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if ((rc = kdf_options(&opts, ops, mem)) != CLI_OK)
+	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
@@ -183,6 +183,7 @@ int cmd_replica_rekey(struct cli_ctx *ctx, int argc, const char **argv)
 
 struct sql_out {
 	int json;
+	const char *message;  /* -m: the subject of a save */
 	struct cli_json j;
 };
 
@@ -234,10 +235,31 @@ static int print_row(int stmt, int ncols, const char *const *names, const ruhu_v
 	return 0;
 }
 
-/* Note 4: the one place `ruhu sql` runs its text. */
+/*
+ * Note 4: the one place `ruhu sql` runs its text.  On a replica with record
+ * tables the text runs inside one save, so its writes to records become one
+ * signed commit like any other save, and a query that writes nothing makes
+ * none; BEGIN and COMMIT in the text are refused (the save is the
+ * transaction).  A replica without record tables (`replica init`) runs the
+ * text as written.
+ */
 static int run_sql(ruhu_replica *r, const char *sql, struct sql_out *o)
 {
-	return ruhu_replica_sql(r, sql, print_row, o);
+	ruhu_edit *e = NULL;
+	ruhu_save_info info;
+	int error;
+
+	if ((error = ruhu_edit_begin(&e, r)) == RUHU_ENOTFOUND) {
+		ruhu_error_clear();
+		return ruhu_replica_sql(r, sql, print_row, o);
+	}
+	if (error < 0)
+		return error;
+	if ((error = ruhu_edit_sql(e, sql, print_row, o)) == 0 &&
+	    (error = ruhu_edit_commit(e, o->message, &info)) == 0 && info.committed)
+		cli_print_save(stderr, &info);
+	ruhu_edit_free(e);
+	return error;
 }
 
 int cmd_sql(struct cli_ctx *ctx, int argc, const char **argv)
@@ -247,6 +269,7 @@ int cmd_sql(struct cli_ctx *ctx, int argc, const char **argv)
 	int rc, error;
 	struct cli_option options[] = {
 		CLI_BOOL(0, "json", &o.json, "print the rows as a JSON array of objects"),
+		CLI_STRING('m', "message", &o.message, "TEXT", "the subject of the commit of its writes"),
 		CLI_END
 	};
 

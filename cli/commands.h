@@ -24,5 +24,27 @@ int cmd_schema_validate(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_catalogue_list(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_catalogue_export(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_init.c */
+int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_hub_init(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_edit.c */
+int cmd_add(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_set(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_delete(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_get(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_list(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_visit.c */
+int cmd_worker_use(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_visit_start(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_visit_close(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_apply(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_receive(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_attach(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_log.c */
+int cmd_log(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_show(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_audit.c */
+int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv);
 
 #endif

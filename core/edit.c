@@ -13,6 +13,10 @@
  *     identifiers; values are always bound, never spliced into SQL.
  *  4. The id of a record never changes (a changed key would be a delete
  *     and an insert in the history).
+ *  5. The statements of writes are kept for the life of the save, keyed by
+ *     their SQL text (at most RUHU_EDIT_STMTS, the oldest dropped first),
+ *     and reset with their bindings cleared after every step: a bulk import
+ *     of many rows of one shape prepares its INSERT once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +87,10 @@ void ruhu_edit_free(ruhu_edit *e)
 {
 	if (e == NULL)
 		return;
+	for (size_t i = 0; i < e->nstmts; i++) {
+		sqlite3_finalize(e->stmts[i].st);
+		free(e->stmts[i].sql);
+	}
 	if (e->session)
 		sqlite3session_delete(e->session);
 	if (e->open) {
@@ -115,16 +123,49 @@ static int quote_ident(ruhu_buf *sql, const char *name)
 	return error < 0 ? error : ruhu_buf_putc(sql, '"');
 }
 
-/* Prepare, bind the values (then `id` last when given), step once. */
+/* The kept statement for `sql`, prepared when new (design note 5). */
+static int statement(sqlite3_stmt **out, ruhu_edit *e, const char *sql)
+{
+	sqlite3 *db = ruhu_replica_db(e->r);
+	struct edit_stmt *slot;
+	char *copy;
+	int rc;
+
+	for (size_t i = 0; i < e->nstmts; i++)
+		if (!strcmp(e->stmts[i].sql, sql)) {
+			*out = e->stmts[i].st;
+			return 0;
+		}
+	if ((copy = strdup(sql)) == NULL)
+		return ruhu_error_oom();
+	if ((rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL)) != SQLITE_OK) {
+		free(copy);
+		return ruhu_sql_error(db, rc, "prepare the save");
+	}
+	if (e->nstmts < RUHU_EDIT_STMTS) {
+		slot = &e->stmts[e->nstmts++];
+	} else {
+		slot = &e->stmts[e->evict];
+		e->evict = (e->evict + 1) % RUHU_EDIT_STMTS;
+		sqlite3_finalize(slot->st);
+		free(slot->sql);
+	}
+	slot->sql = copy;
+	slot->st = *out;
+	return 0;
+}
+
+/* Bind the values (then `id` last when given) to the kept statement of
+ * `sql`, step once, reset it. */
 static int run_write(ruhu_edit *e, const char *sql, const ruhu_assign *values, size_t n,
 		     const char *id, int *changes)
 {
 	sqlite3 *db = ruhu_replica_db(e->r);
 	sqlite3_stmt *st = NULL;
-	int rc, error = 0;
+	int rc, error;
 
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return ruhu_sql_error(db, rc, "prepare the save");
+	if ((error = statement(&st, e, sql)) < 0)
+		return error;
 	for (size_t i = 0; i < n; i++) {
 		if (values[i].value)
 			sqlite3_bind_text(st, (int)i + 1, values[i].value, -1, SQLITE_STATIC);
@@ -136,7 +177,10 @@ static int run_write(ruhu_edit *e, const char *sql, const ruhu_assign *values, s
 		error = ruhu_edit_write_error(e, sqlite3_extended_errcode(db));
 	else if (changes)
 		*changes = sqlite3_changes(db);
-	sqlite3_finalize(st);
+	/* reset hands the step's error back to the connection, so a caller
+	 * still reads its extended code (ruhu_edit_insert does) */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return error;
 }
 

@@ -17,6 +17,14 @@ struct edit_blob {
 	git_oid oid;
 };
 
+/* A statement of a save, kept for the next write with the same SQL (a bulk
+ * import writes thousands of rows of one shape). */
+#define RUHU_EDIT_STMTS 8
+struct edit_stmt {
+	char *sql;
+	sqlite3_stmt *st;
+};
+
 struct ruhu_edit {
 	ruhu_replica *r;
 	const ruhu_schema *schema;
@@ -33,6 +41,8 @@ struct ruhu_edit {
 	const ruhu_tree_entry *entries;
 	size_t nentries;
 	int allow_empty;
+	struct edit_stmt stmts[RUHU_EDIT_STMTS]; /* edit.c, design note 5 */
+	size_t nstmts, evict;
 };
 
 /* Map a failed write of a record to a message a caseworker can act on:

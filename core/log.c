@@ -155,14 +155,28 @@ static int show_header(const ruhu_log_entry *e, void *payload)
 	return 1; /* one commit only */
 }
 
-int ruhu_show(ruhu_buf *out, ruhu_replica *r, const char *rev)
+/* A file of a commit's tree into `out` (cleared first); "" when the tree
+ * has no such file. */
+static int read_part(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *path)
+{
+	int error;
+
+	ruhu_buf_clear(out);
+	if ((error = ruhu_commit_read_path(out, repo, id, path)) == RUHU_ENOTFOUND) {
+		ruhu_error_clear();
+		ruhu_buf_clear(out);
+		error = 0;
+	}
+	return error;
+}
+
+int ruhu_show_entry(ruhu_buf *changes, ruhu_buf *decisions, ruhu_replica *r, const char *rev,
+		    ruhu_log_cb cb, void *payload)
 {
 	git_repository *repo;
 	git_object *obj = NULL;
 	git_oid oid;
-	ruhu_buf part = RUHU_BUF_INIT;
 	struct walk w;
-	struct show s = { out, 0 };
 	size_t len = rev ? strlen(rev) : 0;
 	int error;
 
@@ -179,28 +193,38 @@ int ruhu_show(ruhu_buf *out, ruhu_replica *r, const char *rev)
 	}
 	w.r = r;
 	w.repo = repo;
-	w.cb = show_header;
-	w.payload = &s;
+	w.cb = cb;
+	w.payload = payload;
 	if ((error = visit_commit(git_object_id(obj), &w)) < 0)
 		goto done;
 	error = 0;
-	if ((error = ruhu_commit_read_path(&part, repo, git_object_id(obj), "changes.txt")) == 0) {
-		if ((error = ruhu_buf_puts(out, "\nchanges:\n")) < 0 || (error = ruhu_buf_put(out, part.ptr, part.size)) < 0)
-			goto done;
-	} else if (error != RUHU_ENOTFOUND) {
+	if ((changes && (error = read_part(changes, repo, git_object_id(obj), "changes.txt")) < 0) ||
+	    (decisions && (error = read_part(decisions, repo, git_object_id(obj), "decisions.txt")) < 0))
 		goto done;
-	}
-	ruhu_buf_clear(&part);
-	if ((error = ruhu_commit_read_path(&part, repo, git_object_id(obj), "decisions.txt")) == 0) {
-		if ((error = ruhu_buf_puts(out, "\ndecisions:\n")) < 0 || (error = ruhu_buf_put(out, part.ptr, part.size)) < 0)
-			goto done;
-	} else if (error == RUHU_ENOTFOUND) {
-		ruhu_error_clear();
-		error = 0;
-	}
 done:
 	git_object_free(obj);
-	ruhu_buf_dispose(&part);
+	return error;
+}
+
+int ruhu_show(ruhu_buf *out, ruhu_replica *r, const char *rev)
+{
+	ruhu_buf changes = RUHU_BUF_INIT, decisions = RUHU_BUF_INIT;
+	struct show s = { out, 0 };
+	int error;
+
+	if ((error = ruhu_show_entry(&changes, &decisions, r, rev, show_header, &s)) < 0)
+		goto done;
+	if (changes.size &&
+	    ((error = ruhu_buf_puts(out, "\nchanges:\n")) < 0 ||
+	     (error = ruhu_buf_put(out, changes.ptr, changes.size)) < 0))
+		goto done;
+	if (decisions.size &&
+	    ((error = ruhu_buf_puts(out, "\ndecisions:\n")) < 0 ||
+	     (error = ruhu_buf_put(out, decisions.ptr, decisions.size)) < 0))
+		goto done;
+done:
+	ruhu_buf_dispose(&changes);
+	ruhu_buf_dispose(&decisions);
 	return error;
 }
 

@@ -571,10 +571,11 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 			"CREATE TABLE _meta(key TEXT PRIMARY KEY, value ANY) STRICT; "
 			"INSERT INTO _meta(key, value) VALUES ('format', 1); COMMIT")) < 0)
 		goto done;
-	/* the key file is the commit point of create (note 6) */
+	/* the key file is the commit point of create (note 6); a write that
+	 * fails part way may still leave it, so failure removes it */
+	made_key = 1;
 	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
 		goto done;
-	made_key = 1;
 	*out = r;
 	r = NULL;
 done:

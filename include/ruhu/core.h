@@ -275,6 +275,11 @@ int ruhu_log(ruhu_replica *r, const char *ref, unsigned int flags, ruhu_log_cb c
 /** A commit named by a full or abbreviated id (at least 4 hex digits), as
  *  text: its header, changes.txt and, for a merge, decisions.txt. */
 int ruhu_show(ruhu_buf *out, ruhu_replica *r, const char *rev);
+/** The commit named by `rev` (as for ruhu_show), given to `cb` as one log
+ *  entry; `changes` and `decisions` (each may be NULL) get its changes.txt
+ *  and decisions.txt, cleared first and left empty when it has none. */
+int ruhu_show_entry(ruhu_buf *changes, ruhu_buf *decisions, ruhu_replica *r, const char *rev,
+		    ruhu_log_cb cb, void *payload);
 
 /** The replica's state at a glance (`ruhu status`). */
 typedef struct {

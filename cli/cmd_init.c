@@ -1,0 +1,94 @@
+/*
+ * cmd_init.c — `ruhu device init` and `ruhu hub init`: a tablet's or a
+ * township hub's replica, ready for saves (see ruhu/sync.h).
+ *
+ * Design notes
+ *  1. Like `replica init`, the folder is the positional DIR (not -C), the
+ *     passphrase comes from $RUHU_PASSPHRASE or a prompt asked twice, and the
+ *     Argon2id cost from --kdf-ops/--kdf-mem or RUHU_TEST_KDF=fast
+ *     (cli_kdf_options, shared with cmd_replica.c).
+ *  2. `device init` makes the replica only; the enrolment request that the
+ *     hub reads is written by the sync commands.
+ */
+#include <string.h>
+
+#include "cli/commands.h"
+
+/* device init DIR --device ID */
+int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	ruhu_replica_options opts = RUHU_REPLICA_OPTIONS_INIT;
+	ruhu_buf pass = RUHU_BUF_INIT;
+	ruhu_replica *r = NULL;
+	const char *device = NULL;
+	long ops = 0, mem = 0;
+	int rc;
+	struct cli_option options[] = {
+		CLI_STRING(0, "device", &device, "ID", "the tablet's id, e.g. tab-07"),
+		CLI_INT(0, "kdf-ops", &ops, "N", "argon2id passes (default 3)"),
+		CLI_INT(0, "kdf-mem", &mem, "MIB", "argon2id memory in MiB (default 256)"),
+		CLI_END
+	};
+
+	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
+		return CLI_USAGE;
+	if (device == NULL) {
+		cli_error(CLI_USAGE, "device init needs --device ID");
+		cli_usage(ctx, options, stderr);
+		return CLI_USAGE;
+	}
+	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
+		return rc;
+	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||
+	    ruhu_device_init(&r, argv[0], device, pass.ptr, pass.size, &opts) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	printf("created device replica %s for %s\n", argv[0], device);
+done:
+	ruhu_replica_free(r);
+	ruhu_buf_dispose_secure(&pass);
+	return rc;
+}
+
+/* hub init DIR --centre-code CODE --centre-name NAME [--catalogue FILE] */
+int cmd_hub_init(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	ruhu_replica_options opts = RUHU_REPLICA_OPTIONS_INIT;
+	ruhu_buf pass = RUHU_BUF_INIT;
+	ruhu_replica *r = NULL;
+	const char *code = NULL, *name = NULL, *catalogue = NULL;
+	long ops = 0, mem = 0;
+	ruhu_status st;
+	int rc;
+	struct cli_option options[] = {
+		CLI_STRING(0, "centre-code", &code, "CODE", "the township centre's code, e.g. 320102"),
+		CLI_STRING(0, "centre-name", &name, "NAME", "the centre's name"),
+		CLI_STRING(0, "catalogue", &catalogue, "FILE", "the centre's own service catalogue "
+			   "(default: ruhu's)"),
+		CLI_INT(0, "kdf-ops", &ops, "N", "argon2id passes (default 3)"),
+		CLI_INT(0, "kdf-mem", &mem, "MIB", "argon2id memory in MiB (default 256)"),
+		CLI_END
+	};
+
+	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
+		return CLI_USAGE;
+	if (code == NULL || name == NULL) {
+		cli_error(CLI_USAGE, "hub init needs --centre-code and --centre-name");
+		cli_usage(ctx, options, stderr);
+		return CLI_USAGE;
+	}
+	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
+		return rc;
+	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||
+	    ruhu_hub_init(&r, argv[0], code, name, catalogue, pass.ptr, pass.size, &opts) < 0 ||
+	    ruhu_status_get(&st, r) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	printf("created hub replica %s for centre %s (%s), hub id %s\n", argv[0], code, name, st.self);
+done:
+	ruhu_replica_free(r);
+	ruhu_buf_dispose_secure(&pass);
+	return rc;
+}
