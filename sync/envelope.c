@@ -12,7 +12,9 @@
  *                  4 enrolment reply
  *   11       1     S, length of the sender id, 1..64
  *   12       1     R, length of the recipient id, 1..64
- *   13       3     zero
+ *   13       1     body encoding: 0 = the bytes as they are (the only value in
+ *                  version 1; room for a compressed encoding later)
+ *   14       2     zero
  *   16       8     created: seconds since the epoch (two's complement), 0 = not given
  *   24       8     B, length of the body in bytes, 0..2^31
  *   32       16    recipient key id: 16 lowercase hex digits, ruhu_keyid() of the
@@ -204,7 +206,9 @@ int ruhu_envelope_parse(ruhu_envelope *out, const void *data, size_t len)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope hash algorithm %u is unknown", p[9]);
 	if (p[10] < RUHU_ENVELOPE_DEVICE_BUNDLE || p[10] > RUHU_ENVELOPE_ENROL_REPLY)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope kind %u is unknown", p[10]);
-	if (p[13] || p[14] || p[15])
+	if (p[13] != 0)
+		return ruhu_error_set(RUHU_ECORRUPT, "envelope body encoding %u is unknown", p[13]);
+	if (p[14] || p[15])
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope reserved bytes are not zero");
 	s = p[11];
 	r = p[12];

@@ -378,7 +378,9 @@ START_TEST(test_envelope_parse_checks_header)
 	assert_header_refused(&env, 9, 2, "envelope hash algorithm 2 is unknown");
 	assert_header_refused(&env, 10, 0, "envelope kind 0 is unknown");
 	assert_header_refused(&env, 10, 5, "envelope kind 5 is unknown");
+	assert_header_refused(&env, 13, 1, "envelope body encoding 1 is unknown");
 	assert_header_refused(&env, 14, 1, "envelope reserved bytes are not zero");
+	assert_header_refused(&env, 15, 0x80, "envelope reserved bytes are not zero");
 	assert_header_refused(&env, 11, 0, "envelope id lengths 0 and 10 are not 1..64");
 	assert_header_refused(&env, 12, 65, "envelope id lengths 6 and 65 are not 1..64");
 	assert_header_refused(&env, 32, 'A', "envelope recipient key id is not hex");
