@@ -119,6 +119,7 @@ typedef struct {
 	size_t cs_raw, cs_z, txt_raw, txt_z, tree_z, commit_z, unsigned_z, sig_raw;
 	ruhu_buf all;       /* every object raw, in save order */
 	ruhu_buf all_cs;    /* every changeset raw */
+	ruhu_buf no_txt;    /* every object but changes.txt, raw */
 	git_oid *ids;       /* the saves, oldest first */
 	size_t *cs_zs;      /* each changeset zlib'd */
 } sizes;
@@ -206,10 +207,9 @@ static const char *edit(sqlite3 *sdb, char (*ids)[RUHU_UUID_TEXT_LEN + 1], int *
 	}
 }
 
-/* The compressed size of a stored object, and of a commit without its
- * gpgsig header (design: what the signature costs). */
-static void object_sizes(ruhu_buf *all, git_repository *repo, const git_oid *id, size_t *z,
-	size_t *unsigned_z, size_t *sig_raw)
+/* Account for a stored commit or tree: its compressed size, and for a
+ * commit also without its gpgsig header (what the signature costs). */
+static void object_sizes(sizes *sz, git_repository *repo, const git_oid *id, int is_commit)
 {
 	git_odb *odb;
 	git_odb_object *o;
@@ -220,18 +220,19 @@ static void object_sizes(ruhu_buf *all, git_repository *repo, const git_oid *id,
 		die("read object");
 	data = git_odb_object_data(o);
 	len = git_odb_object_size(o);
-	*z += zsize(data, len);
-	if (all && ruhu_buf_put(all, data, len) < 0)
+	*(is_commit ? &sz->commit_z : &sz->tree_z) += zsize(data, len);
+	if (ruhu_buf_put(&sz->all, data, len) < 0 || ruhu_buf_put(&sz->no_txt, data, len) < 0)
 		die("buffer");
-	if (unsigned_z && (sig = strstr(data, "\ngpgsig ")) != NULL &&
+	if (is_commit && (sig = strstr(data, "\ngpgsig ")) != NULL &&
 	    (end = strstr(sig, "-----END SSH SIGNATURE-----\n")) != NULL) {
 		ruhu_buf b = RUHU_BUF_INIT;
 		size_t cut = (size_t)(end + 28 - (sig + 1));
 
-		ruhu_buf_put(&b, data, (size_t)(sig + 1 - data));
-		ruhu_buf_put(&b, end + 28, len - (size_t)(end + 28 - data));
-		*unsigned_z += zsize(b.ptr, b.size);
-		*sig_raw += cut;
+		if (ruhu_buf_put(&b, data, (size_t)(sig + 1 - data)) < 0 ||
+		    ruhu_buf_put(&b, end + 28, len - (size_t)(end + 28 - data)) < 0)
+			die("buffer");
+		sz->unsigned_z += zsize(b.ptr, b.size);
+		sz->sig_raw += cut;
 		ruhu_buf_dispose(&b);
 	}
 	git_odb_object_free(o);
@@ -307,13 +308,14 @@ static git_oid write_history(git_repository *repo, sqlite3 *sdb, const ruhu_sign
 		o.ntrailers = 7;
 		if (ruhu_commit_create(&tip, repo, &o, key) < 0)
 			die("commit");
-		object_sizes(&sz->all, repo, &tip, &sz->commit_z, &sz->unsigned_z, &sz->sig_raw);
+		object_sizes(sz, repo, &tip, 1);
 		if (git_commit_lookup(&commit, repo, &tip) < 0)
 			die("lookup");
-		object_sizes(&sz->all, repo, git_commit_tree_id(commit), &sz->tree_z, NULL, NULL);
+		object_sizes(sz, repo, git_commit_tree_id(commit), 0);
 		if (ruhu_buf_put(&sz->all, cs.ptr, cs.size) < 0 ||
 		    ruhu_buf_put(&sz->all, txt.ptr, txt.size) < 0 ||
-		    ruhu_buf_put(&sz->all_cs, cs.ptr, cs.size) < 0)
+		    ruhu_buf_put(&sz->all_cs, cs.ptr, cs.size) < 0 ||
+		    ruhu_buf_put(&sz->no_txt, cs.ptr, cs.size) < 0)
 			die("buffer");
 		git_commit_free(commit);
 		parent = tip;
@@ -518,6 +520,9 @@ int main(int argc, char **argv)
 	printf("    every changeset                  %9zu B\n", zsize(sz.all_cs.ptr, sz.all_cs.size));
 	printf("    every object of the bundle       %9zu B   ratio %.2fx\n",
 		zsize(sz.all.ptr, sz.all.size), (double)zsize(sz.all.ptr, sz.all.size) / (double)sz.cs_z);
+	printf("    every object but changes.txt     %9zu B   ratio %.2fx\n",
+		zsize(sz.no_txt.ptr, sz.no_txt.size),
+		(double)zsize(sz.no_txt.ptr, sz.no_txt.size) / (double)sz.cs_z);
 	printf("    per save: envelope %.0f B, changeset %.0f B, the rest %.0f B\n",
 		(double)env.size / commits, (double)sz.cs_z / commits,
 		(double)(env.size - sz.cs_z) / commits);
@@ -563,6 +568,7 @@ int main(int argc, char **argv)
 	ruhu_buf_dispose_secure(&body);
 	ruhu_buf_dispose(&sz.all);
 	ruhu_buf_dispose(&sz.all_cs);
+	ruhu_buf_dispose(&sz.no_txt);
 	free(sz.ids);
 	free(sz.cs_zs);
 	git_repository_free(repo);
