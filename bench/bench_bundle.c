@@ -223,8 +223,9 @@ static void object_sizes(sizes *sz, git_repository *repo, const git_oid *id, int
 	*(is_commit ? &sz->commit_z : &sz->tree_z) += zsize(data, len);
 	if (ruhu_buf_put(&sz->all, data, len) < 0 || ruhu_buf_put(&sz->no_txt, data, len) < 0)
 		die("buffer");
-	if (is_commit && (sig = strstr(data, "\ngpgsig ")) != NULL &&
-	    (end = strstr(sig, "-----END SSH SIGNATURE-----\n")) != NULL) {
+	sig = is_commit ? strstr(data, "\ngpgsig ") : NULL;
+	end = sig ? strstr(sig, "-----END SSH SIGNATURE-----\n") : NULL;
+	if (end != NULL) {
 		ruhu_buf b = RUHU_BUF_INIT;
 		size_t cut = (size_t)(end + 28 - (sig + 1));
 
