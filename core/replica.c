@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "core/replica.h"
+#include "schema/schema_db.h"
 
 static const unsigned char sqlite_magic[16] = "SQLite format 3";
 
@@ -218,6 +219,8 @@ static int replica_alloc(ruhu_replica **out, const char *dir, const ruhu_replica
 
 void replica_close_db(ruhu_replica *r)
 {
+	/* the object store reads through the connection: close it first */
+	replica_release_state(r);
 	if (r->db) {
 		if (sqlite3_close(r->db) != SQLITE_OK)
 			sqlite3_close_v2(r->db);
@@ -275,6 +278,9 @@ int replica_open_db(ruhu_replica *r, const char *path, int flags)
 	}
 	sqlite3_extended_result_codes(r->db, 1);
 	sqlite3_busy_timeout(r->db, r->opts.busy_timeout_ms > 0 ? r->opts.busy_timeout_ms : 5000);
+	/* record tables call ruhu's validators in their CHECKs: every
+	 * connection that may write them needs the functions */
+	error = ruhu_schema_register(r->db);
 done:
 	ruhu_buf_dispose(&uri);
 	if (error < 0)
@@ -609,50 +615,69 @@ static void column_value(ruhu_value *v, sqlite3_stmt *st, int i)
 	}
 }
 
+/* Step a prepared statement, giving each row to cb as statement `n`. */
+static int run_rows(ruhu_replica *r, sqlite3_stmt *st, int n, ruhu_row_cb cb, void *payload)
+{
+	int ncols = sqlite3_column_count(st), rc, error = 0;
+	const char **names = calloc((size_t)ncols + 1, sizeof(*names));
+	ruhu_value *values = calloc((size_t)ncols + 1, sizeof(*values));
+
+	if (!names || !values) {
+		error = ruhu_error_oom();
+		goto done;
+	}
+	for (int i = 0; i < ncols; i++)
+		names[i] = sqlite3_column_name(st, i);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < ncols; i++)
+			column_value(&values[i], st, i);
+		if (cb && (error = cb(n, ncols, names, values, payload)) != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		error = ruhu_replica_sqlite_error(r, rc, "sql");
+done:
+	free(names);
+	free(values);
+	return error;
+}
+
 int ruhu_replica_sql(ruhu_replica *r, const char *sql, ruhu_row_cb cb, void *payload)
 {
-	const char *tail = sql, **names = NULL;
-	ruhu_value *values = NULL;
+	const char *tail = sql;
 	sqlite3_stmt *st = NULL;
 	int rc, error = 0, n = 0;
 
 	while (tail && *tail) {
-		int ncols;
-
 		if ((rc = sqlite3_prepare_v2(r->db, tail, -1, &st, &tail)) != SQLITE_OK) {
 			error = ruhu_replica_sqlite_error(r, rc, "sql");
 			goto done;
 		}
 		if (st == NULL)
 			continue; /* whitespace or a comment */
-		ncols = sqlite3_column_count(st);
-		free(names);
-		free(values);
-		names = calloc((size_t)ncols + 1, sizeof(*names));
-		values = calloc((size_t)ncols + 1, sizeof(*values));
-		if (!names || !values) {
-			error = ruhu_error_oom();
+		if ((error = run_rows(r, st, n, cb, payload)) != 0)
 			goto done;
-		}
-		for (int i = 0; i < ncols; i++)
-			names[i] = sqlite3_column_name(st, i);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			for (int i = 0; i < ncols; i++)
-				column_value(&values[i], st, i);
-			if (cb && (error = cb(n, ncols, names, values, payload)) != 0)
-				goto done;
-		}
-		if (rc != SQLITE_DONE) {
-			error = ruhu_replica_sqlite_error(r, rc, "sql");
-			goto done;
-		}
 		sqlite3_finalize(st);
 		st = NULL;
 		n++;
 	}
 done:
 	sqlite3_finalize(st);
-	free(names);
-	free(values);
+	return error;
+}
+
+int ruhu_replica_query(ruhu_replica *r, const char *sql, const char *const *binds, size_t nbinds,
+		       ruhu_row_cb cb, void *payload)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error;
+
+	if ((rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return ruhu_replica_sqlite_error(r, rc, "query");
+	for (size_t i = 0; i < nbinds; i++)
+		if (binds[i])
+			sqlite3_bind_text(st, (int)i + 1, binds[i], -1, SQLITE_STATIC);
+	error = run_rows(r, st, 0, cb, payload);
+	sqlite3_finalize(st);
 	return error;
 }

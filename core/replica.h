@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "core/hlc.h"
 #include "core/keyfile.h"
 #include "core/vfs.h"
 #include "ruhu/core.h"
@@ -27,7 +28,11 @@ struct ruhu_replica {
 	unsigned char *kek;             /* wrapping key from the passphrase */
 	struct ruhu_keyfile keyfile;    /* as on disk */
 	ruhu_replica_options opts;
-	/* later parts add their fields below (object store, schema, identity) */
+	/* loaded on first use, released before the connection closes
+	 * (replica_state.c) */
+	struct ruhu_schema *schema;     /* the installed schema */
+	struct git_repository *repo;    /* the object store (core/odb.h) */
+	ruhu_wallclock clock;           /* wall clock of saves (tests set it) */
 };
 
 /*
@@ -57,6 +62,11 @@ const char *ruhu_replica_dir(const ruhu_replica *r);
  */
 int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what);
 
+/* Run one statement with text parameters (NULL: SQL NULL), giving each
+ * row to cb as in ruhu_replica_sql. */
+int ruhu_replica_query(ruhu_replica *r, const char *sql, const char *const *binds, size_t nbinds,
+		       ruhu_row_cb cb, void *payload);
+
 /* Run statements that return no rows; errors mapped as above. */
 int ruhu_replica_exec(ruhu_replica *r, const char *sql);
 
@@ -72,7 +82,23 @@ int ruhu_replica_release(ruhu_replica *r, const char *name);
 /* ROLLBACK TO and RELEASE the savepoint (it is gone afterwards). */
 int ruhu_replica_rollback_to(ruhu_replica *r, const char *name);
 
+/*
+ * The replica's schema: the embedded default, checked once against the
+ * version recorded in the replica (RUHU_ESCHEMA on a mismatch, RUHU_ENOTFOUND
+ * with "DIR holds no record tables" when none is installed).  Borrowed; valid
+ * until ruhu_replica_free.
+ */
+int ruhu_replica_schema(const struct ruhu_schema **out, ruhu_replica *r);
+/* The object store of the replica (opened on first use); borrowed. */
+int ruhu_replica_repo(struct git_repository **out, ruhu_replica *r);
+/* Drop the cached object store, e.g. after a rolled-back transaction wrote
+ * objects (libgit2 caches what it read). */
+void ruhu_replica_repo_reset(ruhu_replica *r);
+/* The wall clock of saves, in milliseconds since 1970 (UTC). */
+int64_t ruhu_replica_now_ms(ruhu_replica *r);
+
 /* ---- shared by replica.c and replica_keys.c only ---- */
+void replica_release_state(ruhu_replica *r);
 char *replica_join(const char *dir, const char *name);
 int replica_exists(const char *path);
 int replica_build_uri(ruhu_buf *out, const char *path, const char *slot);

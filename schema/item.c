@@ -155,7 +155,8 @@ int ruhu_catalogue_notice(ruhu_buf *out, const ruhu_catalogue *cat, const ruhu_i
 
 		if (have)
 			mark = ruhu_tokens_has(have, m->code) ? "  [已收 received]" : "  [缺 missing]";
-		error = ruhu_buf_printf(out, "  %zu. %s / %s%s\n", i + 1, m->label[0], m->label[1], mark);
+		error = ruhu_buf_printf(out, "  %zu. %s / %s [%s]%s\n", i + 1, m->label[0], m->label[1],
+					m->code, mark);
 	}
 	if (!error)
 		error = ruhu_buf_puts(out, "办理程序 Procedure:\n");

@@ -7,5 +7,6 @@
 #include "ruhu/common.h"
 #include "ruhu/schema.h"
 #include "ruhu/core.h"
+#include "ruhu/sync.h"
 
 #endif

@@ -101,8 +101,8 @@ START_TEST(test_catalogue_notice_says_everything_once)
 	ck_assert(strstr(b.ptr, "默认值") != NULL);
 	ck_assert(strstr(b.ptr, "受理日期 Received: 2024-05-06\n") != NULL);
 	ck_assert(strstr(b.ptr, "承诺办结日期 Promised by: 2024-05-27") != NULL);
-	ck_assert(strstr(b.ptr, "居民身份证 / resident identity card  [已收 received]") != NULL);
-	ck_assert(strstr(b.ptr, "婚姻状况证明 / proof of marital status  [缺 missing]") != NULL);
+	ck_assert(strstr(b.ptr, "居民身份证 / resident identity card [id_card]  [已收 received]") != NULL);
+	ck_assert(strstr(b.ptr, "婚姻状况证明 / proof of marital status [marriage_proof]  [缺 missing]") != NULL);
 	ruhu_buf_dispose(&b);
 	ruhu_catalogue_free(cat);
 }

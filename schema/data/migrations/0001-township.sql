@@ -146,9 +146,7 @@ CREATE TABLE attachment (
 	                             'household,person,visit,application,dispute,complaint')),
 	record_id   TEXT NOT NULL CHECK (ruhu_uuid(record_id, 'attachment.record_id')),
 	blob_id     TEXT NOT NULL CHECK (ruhu_hex(blob_id, 'attachment.blob_id', 40)),
-	mime        TEXT NOT NULL
-	            CHECK (ruhu_enum(mime, 'attachment.mime',
-	                             'image/jpeg,image/png,image/webp,image/svg+xml,application/pdf')),
+	mime        TEXT NOT NULL CHECK (ruhu_text(mime, 'attachment.mime', 100)),
 	bytes       INTEGER NOT NULL CHECK (ruhu_range(bytes, 'attachment.bytes', 0, 1073741824)),
 	caption     TEXT,
 	taken_at    TEXT CHECK (ruhu_datetime(taken_at, 'attachment.taken_at'))
