@@ -48,6 +48,8 @@ static int take_device(const ruhu_device_info *d, void *payload)
 	o->last_bundle_ms = d->last_bundle_ms;
 	o->waiting = d->waiting;
 	ov->ndevices++;
+	ov->revoked_devices += d->revoked_ms != 0;
+	ov->waiting_bundles += d->waiting;
 	return 0;
 }
 

@@ -283,6 +283,8 @@ typedef struct {
 	int is_hub;                  /**< devices and reviews are only known on a hub */
 	ruhu_overview_device *devices;
 	size_t ndevices;
+	size_t revoked_devices;      /**< of them, revoked */
+	size_t waiting_bundles;      /**< bundles held for prerequisites, all tablets */
 	ruhu_overview_review *reviews;
 	size_t nreviews;
 	int64_t review_open;         /**< open items in all */

@@ -337,6 +337,8 @@ START_TEST(test_report_overview_on_a_hub)
 	ck_assert_int_gt(ov->devices[1].revoked_ms, 0);
 	ck_assert_str_eq(ov->devices[1].reason, "lost on a visit");
 	ck_assert_uint_eq(ov->devices[1].waiting, 0);
+	ck_assert_uint_eq(ov->revoked_devices, 1);
+	ck_assert_uint_eq(ov->waiting_bundles, 0);
 	ck_assert_int_eq(ov->review_open, 1);
 	ck_assert_uint_eq(ov->nreviews, 1);
 	ck_assert_str_eq(ov->reviews[0].kind, "review");

@@ -1,0 +1,613 @@
+/*
+ * cmd_report.c — `ruhu report deadlines|staffing|satisfaction|complaints|
+ * overview`: the library's reports of the standard's duties (ruhu/report.h,
+ * docs/reports.md), printed for people, as JSON, or as the overview page.
+ *
+ * Design notes
+ *  1. Every number comes from the library; this file only prints.  The JSON
+ *     keys are the report structs' field names (docs/reports.md lists them);
+ *     a missing value is null.
+ *  2. Days late are working days of the centre's calendar, and the human
+ *     output says so beside every such number ("wd"); calendar days are "d".
+ *  3. `overview --html FILE` writes a page that holds personal data in clear
+ *     (names, complaint subjects): an explicit export, said on stderr each
+ *     time, written readable by its owner only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/html.h"
+
+/* --- options shared by the report commands --- */
+
+struct report_args {
+	const char *as_of, *worker, *served, *by, *html;
+	long within, per, minimum;
+	int all, json;
+};
+
+#define ARGS_INIT { NULL, NULL, NULL, NULL, NULL, RUHU_REPORT_WITHIN_DEFAULT, 0, 0, 0, 0 }
+
+/* Check the words and numbers of the options into `o`; CLI_USAGE after a
+ * message when one is wrong. */
+static int to_opts(ruhu_report_opts *o, const struct report_args *a)
+{
+	ruhu_report_opts_init(o, RUHU_REPORT_OPTS_VERSION);
+	o->as_of = a->as_of;
+	if (a->within < 0 || a->within > RUHU_REPORT_WITHIN_MAX)
+		return cli_error(CLI_USAGE, "--within must be 0 to %d working days", RUHU_REPORT_WITHIN_MAX);
+	o->within = (unsigned int)a->within;
+	if (a->worker && a->all)
+		return cli_error(CLI_USAGE, "--worker and --all cannot go together");
+	o->worker = a->worker;
+	o->all_workers = a->all;
+	if (a->per < 0 || a->per > 1000000 || a->minimum < 0 || a->minimum > 10000)
+		return cli_error(CLI_USAGE, "--per must be 1 to 1000000 and --minimum 1 to 10000");
+	o->per = (unsigned int)a->per;
+	o->minimum = (unsigned int)a->minimum;
+	if (a->served == NULL || !strcmp(a->served, "registered"))
+		o->served = RUHU_SERVED_REGISTERED;
+	else if (!strcmp(a->served, "active"))
+		o->served = RUHU_SERVED_ACTIVE;
+	else
+		return cli_error(CLI_USAGE, "--served must be registered or active, not '%s'", a->served);
+	if (a->by == NULL || !strcmp(a->by, "item"))
+		o->by = RUHU_BY_ITEM;
+	else if (!strcmp(a->by, "worker"))
+		o->by = RUHU_BY_WORKER;
+	else if (!strcmp(a->by, "month"))
+		o->by = RUHU_BY_MONTH;
+	else
+		return cli_error(CLI_USAGE, "--by must be item, worker or month, not '%s'", a->by);
+	return CLI_OK;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* --- deadlines --- */
+
+static void json_deadline_group(struct cli_json *j, const char *keyname, const ruhu_deadline_group *g)
+{
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, keyname, g->key);
+	cli_json_kv_string(j, "name", g->name);
+	cli_json_kv_int(j, "overdue", (long long)g->overdue);
+	cli_json_kv_int(j, "due", (long long)g->due);
+	cli_json_kv_int(j, "most_working_days_late", g->most_late);
+	cli_json_object_end(j);
+}
+
+static void json_deadlines(struct cli_json *j, const ruhu_deadline_report *rep)
+{
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, "as_of", rep->as_of);
+	cli_json_kv_int(j, "within_working_days", rep->within);
+	cli_json_kv_string(j, "horizon", rep->horizon);
+	cli_json_kv_string(j, "worker", rep->worker);
+	cli_json_kv_bool(j, "worker_holds_replica", rep->worker_is_holder);
+	cli_json_kv_int(j, "calendar_entries", (long long)rep->holidays);
+	cli_json_kv_int(j, "open", (long long)rep->open);
+	cli_json_kv_int(j, "undated", (long long)rep->undated);
+	cli_json_kv_int(j, "overdue", (long long)rep->overdue);
+	cli_json_kv_int(j, "due", (long long)rep->due);
+	cli_json_key(j, "applications");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < rep->count; i++) {
+		const ruhu_deadline *d = &rep->entries[i];
+
+		cli_json_object_begin(j);
+		cli_json_kv_string(j, "id", d->id);
+		cli_json_kv_string(j, "item", d->item);
+		cli_json_kv_string(j, "item_name", d->item_name);
+		cli_json_kv_string(j, "person", d->person);
+		cli_json_kv_string(j, "person_name", d->person_name);
+		cli_json_kv_string(j, "first_responder", d->first_responder);
+		cli_json_kv_string(j, "responder_name", d->responder_name);
+		cli_json_kv_string(j, "status", d->status);
+		cli_json_kv_string(j, "received", d->received);
+		cli_json_kv_string(j, "promised_by", d->promised_by);
+		cli_json_kv_bool(j, "overdue", d->overdue);
+		cli_json_key(j, "working_days_late");
+		d->overdue ? cli_json_int(j, d->working_days) : cli_json_null(j);
+		cli_json_key(j, "working_days_left");
+		d->overdue ? cli_json_null(j) : cli_json_int(j, d->working_days);
+		cli_json_kv_int(j, "calendar_days", d->calendar_days);
+		cli_json_object_end(j);
+	}
+	cli_json_array_end(j);
+	cli_json_key(j, "by_item");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < rep->nby_item; i++)
+		json_deadline_group(j, "item", &rep->by_item[i]);
+	cli_json_array_end(j);
+	cli_json_key(j, "by_worker");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < rep->nby_worker; i++)
+		json_deadline_group(j, "worker", &rep->by_worker[i]);
+	cli_json_array_end(j);
+	cli_json_object_end(j);
+}
+
+static void print_deadlines(const ruhu_deadline_report *rep)
+{
+	int head = 0;
+
+	printf("限时办结 Deadlines (clause 6.2.2) as of %s\n", rep->as_of);
+	if (rep->worker)
+		printf("first responder: %s%s\n", rep->worker,
+		       rep->worker_is_holder ? " (the caseworker holding this tablet; --all for everyone)" : "");
+	else
+		printf("first responder: everyone\n");
+	printf("due means promised by %s: within %u working days of the centre's calendar "
+	       "(weekends off, %zu holiday and adjusted-day entries)\n",
+	       rep->horizon, rep->within, rep->holidays);
+	printf("open %zu  overdue %zu  due %zu  without a promised date %zu\n", rep->open, rep->overdue,
+	       rep->due, rep->undated);
+	for (size_t i = 0; i < rep->count; i++) {
+		const ruhu_deadline *d = &rep->entries[i];
+		char days[64];
+
+		if (head == 0 && d->overdue) {
+			printf("\noverdue (wd: working days late, by the centre's calendar; d: calendar days)\n");
+			head = 1;
+		} else if (head < 2 && !d->overdue) {
+			printf("\ndue (wd: working days left; 0 is today)\n");
+			head = 2;
+		}
+		snprintf(days, sizeof(days), "%d wd (%d d)", d->working_days, d->calendar_days);
+		printf("  %s  %-14s %-18s %-8s %s  %s %s  %s %s\n", d->promised_by, days, d->status,
+		       d->first_responder, d->id, d->item, or_dash(d->item_name), or_dash(d->person_name),
+		       or_dash(d->responder_name));
+	}
+	if (rep->nby_item)
+		printf("\nby item                              overdue  due  most late\n");
+	for (size_t i = 0; i < rep->nby_item; i++) {
+		const ruhu_deadline_group *g = &rep->by_item[i];
+
+		printf("  %-34s %7zu %4zu  %d wd  %s\n", g->key, g->overdue, g->due, g->most_late,
+		       or_dash(g->name));
+	}
+	if (rep->nby_worker)
+		printf("\nby first responder                   overdue  due  most late\n");
+	for (size_t i = 0; i < rep->nby_worker; i++) {
+		const ruhu_deadline_group *g = &rep->by_worker[i];
+
+		printf("  %-34s %7zu %4zu  %d wd  %s\n", g->key, g->overdue, g->due, g->most_late,
+		       or_dash(g->name));
+	}
+}
+
+/* --- staffing --- */
+
+static void json_staffing(struct cli_json *j, const ruhu_staffing_report *rep)
+{
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, "as_of", rep->as_of);
+	cli_json_kv_string(j, "window_from", rep->window_from);
+	cli_json_kv_string(j, "served", ruhu_served_name(rep->served));
+	cli_json_kv_int(j, "residents", rep->residents);
+	cli_json_kv_int(j, "registered", rep->registered);
+	cli_json_kv_int(j, "active", rep->active);
+	cli_json_kv_int(j, "per", rep->per);
+	cli_json_kv_int(j, "minimum", rep->minimum);
+	cli_json_kv_int(j, "caseworkers", rep->caseworkers);
+	cli_json_kv_int(j, "other_staff", rep->other_staff);
+	cli_json_kv_int(j, "inactive", rep->inactive);
+	cli_json_key(j, "per_caseworker");
+	cli_json_double(j, rep->per_caseworker);
+	cli_json_kv_int(j, "required", rep->required);
+	cli_json_kv_int(j, "shortfall", rep->shortfall);
+	cli_json_kv_bool(j, "meets_ratio", rep->meets_ratio);
+	cli_json_kv_bool(j, "meets_minimum", rep->meets_minimum);
+	cli_json_kv_bool(j, "meets", rep->meets);
+	cli_json_key(j, "caseworkers_list");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < rep->nstaff; i++) {
+		cli_json_object_begin(j);
+		cli_json_kv_string(j, "id", rep->staff[i].id);
+		cli_json_kv_string(j, "name", rep->staff[i].name);
+		cli_json_kv_int(j, "residents", rep->staff[i].residents);
+		cli_json_kv_int(j, "visits", rep->staff[i].visits);
+		cli_json_kv_int(j, "applications", rep->staff[i].applications);
+		cli_json_object_end(j);
+	}
+	cli_json_array_end(j);
+	cli_json_object_end(j);
+}
+
+static void print_staffing(const ruhu_staffing_report *rep)
+{
+	printf("人员配备 Staffing (clause 6.1.1) as of %s\n", rep->as_of);
+	printf("residents served: %lld (%s)\n", (long long)rep->residents,
+	       rep->served == RUHU_SERVED_ACTIVE ? "persons with a visit, application or dispute in the 12 months"
+						 : "every registered resident");
+	printf("  registered %lld; with a visit, application or dispute from %s to %s: %lld\n",
+	       (long long)rep->registered, rep->window_from, rep->as_of, (long long)rep->active);
+	printf("active caseworkers: %lld (other active staff %lld, inactive %lld, not counted)\n",
+	       (long long)rep->caseworkers, (long long)rep->other_staff, (long long)rep->inactive);
+	if (rep->caseworkers)
+		printf("residents per caseworker: %.1f\n", rep->per_caseworker);
+	printf("guide 1 per %u residents served: %s\n", rep->per, rep->meets_ratio ? "met" : "NOT met");
+	printf("at least %u full-time staff: %s\n", rep->minimum, rep->meets_minimum ? "met" : "NOT met");
+	if (rep->meets)
+		printf("the centre meets the staffing guide (%lld caseworkers, %lld needed)\n",
+		       (long long)rep->caseworkers, (long long)rep->required);
+	else
+		printf("the centre does NOT meet the staffing guide: %lld caseworkers, %lld needed "
+		       "(%lld more)\n", (long long)rep->caseworkers, (long long)rep->required,
+		       (long long)rep->shortfall);
+	for (size_t i = 0; i < rep->nstaff; i++)
+		printf("  %-16s residents %-6lld visits %-6lld applications %-6lld %s\n", rep->staff[i].id,
+		       (long long)rep->staff[i].residents, (long long)rep->staff[i].visits,
+		       (long long)rep->staff[i].applications, or_dash(rep->staff[i].name));
+}
+
+/* --- satisfaction --- */
+
+static void json_group(struct cli_json *j, const ruhu_satisfaction_group *g, const char *keyname)
+{
+	cli_json_object_begin(j);
+	if (keyname) {
+		cli_json_kv_string(j, keyname, g->key);
+		cli_json_kv_string(j, "name", g->name);
+	}
+	cli_json_kv_int(j, "count", g->count);
+	cli_json_kv_int(j, "sum", g->sum);
+	cli_json_key(j, "mean");
+	g->count ? cli_json_double(j, g->mean) : cli_json_null(j);
+	cli_json_kv_int(j, "satisfied", g->satisfied);
+	cli_json_key(j, "scores");
+	cli_json_array_begin(j);
+	for (int i = 0; i < 5; i++)
+		cli_json_int(j, g->scores[i]);
+	cli_json_array_end(j);
+	cli_json_object_end(j);
+}
+
+static void json_satisfaction(struct cli_json *j, const ruhu_satisfaction_report *rep)
+{
+	const char *by = ruhu_report_by_name(rep->by);
+
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, "by", by);
+	cli_json_key(j, "total");
+	json_group(j, &rep->total, NULL);
+	cli_json_key(j, "groups");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < rep->ngroups; i++)
+		json_group(j, &rep->groups[i], by);
+	cli_json_array_end(j);
+	cli_json_object_end(j);
+}
+
+static void print_group(const ruhu_satisfaction_group *g, const char *key, const char *name)
+{
+	printf("  %-30s %5lld  %s%.2f  %lld %lld %lld %lld %lld  %s\n", key, (long long)g->count,
+	       g->count ? "" : "-", g->count ? g->mean : 0.0, (long long)g->scores[0],
+	       (long long)g->scores[1], (long long)g->scores[2], (long long)g->scores[3],
+	       (long long)g->scores[4], name ? name : "");
+}
+
+static void print_satisfaction(const ruhu_satisfaction_report *rep)
+{
+	const char *none = rep->by == RUHU_BY_ITEM ? "(rates a visit only, or an unknown application)"
+						   : "(the rated visit or application is unknown)";
+
+	printf("满意测评 Satisfaction (clause 7.2.1), by %s\n", ruhu_report_by_name(rep->by));
+	if (rep->total.count == 0) {
+		printf("no ratings yet\n");
+		return;
+	}
+	printf("ratings %lld  mean %.2f  satisfied (4 or 5) %lld, %.1f%%\n", (long long)rep->total.count,
+	       rep->total.mean, (long long)rep->total.satisfied,
+	       100.0 * (double)rep->total.satisfied / (double)rep->total.count);
+	printf("\n  %-30s count  mean  scores 1 2 3 4 5\n", ruhu_report_by_name(rep->by));
+	for (size_t i = 0; i < rep->ngroups; i++) {
+		const ruhu_satisfaction_group *g = &rep->groups[i];
+
+		print_group(g, g->key ? g->key : "-", g->key ? g->name : none);
+	}
+	print_group(&rep->total, "all", NULL);
+}
+
+/* --- complaints --- */
+
+static void json_complaint_list(struct cli_json *j, const char *key, const ruhu_complaint_entry *list,
+				size_t n)
+{
+	cli_json_key(j, key);
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const ruhu_complaint_entry *c = &list[i];
+
+		cli_json_object_begin(j);
+		cli_json_kv_string(j, "id", c->id);
+		cli_json_kv_string(j, "person", c->person);
+		cli_json_kv_string(j, "person_name", c->person_name);
+		cli_json_kv_string(j, "channel", c->channel);
+		cli_json_kv_string(j, "subject", c->subject);
+		cli_json_kv_string(j, "received", c->received);
+		cli_json_kv_string(j, "status", c->status);
+		cli_json_kv_string(j, "response", c->response);
+		cli_json_kv_string(j, "feedback_at", c->feedback_at);
+		cli_json_kv_int(j, "calendar_days", c->days);
+		cli_json_object_end(j);
+	}
+	cli_json_array_end(j);
+}
+
+static void json_complaints(struct cli_json *j, const ruhu_complaint_report *rep)
+{
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, "as_of", rep->as_of);
+	cli_json_kv_int(j, "total", rep->total);
+	cli_json_kv_int(j, "open", rep->open);
+	cli_json_kv_int(j, "closed", rep->closed);
+	cli_json_kv_int(j, "closed_without_feedback", rep->closed_no_feedback);
+	cli_json_key(j, "by_status");
+	cli_json_object_begin(j);
+	for (size_t i = 0; i < rep->nby_status; i++)
+		cli_json_kv_int(j, rep->by_status[i].status, rep->by_status[i].count);
+	cli_json_object_end(j);
+	json_complaint_list(j, "open_complaints", rep->open_list, rep->nopen);
+	json_complaint_list(j, "closed_without_feedback_complaints", rep->no_feedback, rep->nno_feedback);
+	cli_json_object_end(j);
+}
+
+static void print_complaint(const ruhu_complaint_entry *c, int missing)
+{
+	printf("  %.10s  %4d d  %-9s %-7s %s  %s  %s", c->received, c->days, c->status, c->channel, c->id,
+	       c->person_name ? c->person_name : "(anonymous)", c->subject);
+	if (missing)
+		printf("  [missing:%s%s]", c->response ? "" : " response", c->feedback_at ? "" : " feedback_at");
+	printf("\n");
+}
+
+static void print_complaints(const ruhu_complaint_report *rep)
+{
+	printf("投诉 Complaints (clause 7.1.3) as of %s\n", rep->as_of);
+	printf("total %lld  open %lld  closed %lld  closed without feedback to the complainant %lld\n",
+	       (long long)rep->total, (long long)rep->open, (long long)rep->closed,
+	       (long long)rep->closed_no_feedback);
+	printf("by status:");
+	for (size_t i = 0; i < rep->nby_status; i++)
+		printf("%s %s %lld", i ? "," : "", rep->by_status[i].status, (long long)rep->by_status[i].count);
+	printf("\n");
+	if (rep->nopen)
+		printf("\nopen (d: calendar days since received)\n");
+	for (size_t i = 0; i < rep->nopen; i++)
+		print_complaint(&rep->open_list[i], 0);
+	if (rep->nno_feedback)
+		printf("\nclosed without feedback (no feedback_at, or no response)\n");
+	for (size_t i = 0; i < rep->nno_feedback; i++)
+		print_complaint(&rep->no_feedback[i], 1);
+}
+
+/* --- the commands --- */
+
+enum kind { DEADLINES, STAFFING, SATISFACTION, COMPLAINTS };
+
+static int run(struct cli_ctx *ctx, int argc, const char **argv, enum kind kind)
+{
+	struct report_args a = ARGS_INIT;
+	struct cli_option deadline_opts[] = {
+		CLI_STRING(0, "as-of", &a.as_of, "DATE", "the date to count from (default: today)"),
+		CLI_INT(0, "within", &a.within, "N", "working days ahead counted as due (default 3)"),
+		CLI_STRING(0, "worker", &a.worker, "ID", "only this first responder"),
+		CLI_BOOL(0, "all", &a.all, "every first responder (on a tablet: not only its caseworker)"),
+		CLI_BOOL(0, "json", &a.json, "print the report as JSON"),
+		CLI_END
+	};
+	struct cli_option staffing_opts[] = {
+		CLI_STRING(0, "as-of", &a.as_of, "DATE", "the end of the 12 months counted (default: today)"),
+		CLI_STRING(0, "served", &a.served, "WHO", "registered (every person, default) or active (12 months)"),
+		CLI_INT(0, "per", &a.per, "N", "residents served per caseworker (default 6000)"),
+		CLI_INT(0, "minimum", &a.minimum, "N", "fewest full-time staff (default 3)"),
+		CLI_BOOL(0, "json", &a.json, "print the report as JSON"),
+		CLI_END
+	};
+	struct cli_option satisfaction_opts[] = {
+		CLI_STRING(0, "by", &a.by, "KEY", "item (default), worker or month"),
+		CLI_BOOL(0, "json", &a.json, "print the report as JSON"),
+		CLI_END
+	};
+	struct cli_option complaint_opts[] = {
+		CLI_STRING(0, "as-of", &a.as_of, "DATE", "the date to count days to (default: today)"),
+		CLI_BOOL(0, "json", &a.json, "print the report as JSON"),
+		CLI_END
+	};
+	const struct cli_option *opts[] = { deadline_opts, staffing_opts, satisfaction_opts, complaint_opts };
+	ruhu_report_opts o;
+	ruhu_replica *r = NULL;
+	struct cli_json j;
+	void *rep = NULL;
+	int rc, error = 0;
+
+	if (cli_parse(ctx, argc, argv, opts[kind], 0, 0) < 0)
+		return CLI_USAGE;
+	if ((rc = to_opts(&o, &a)) != CLI_OK || (rc = cli_open_replica(ctx, &r)) != CLI_OK)
+		return rc;
+	cli_json_init(&j);
+	switch (kind) {
+	case DEADLINES:
+		if ((error = ruhu_report_deadlines((ruhu_deadline_report **)&rep, r, &o)) == 0)
+			a.json ? json_deadlines(&j, rep) : print_deadlines(rep);
+		ruhu_deadline_report_free(rep);
+		break;
+	case STAFFING:
+		if ((error = ruhu_report_staffing((ruhu_staffing_report **)&rep, r, &o)) == 0)
+			a.json ? json_staffing(&j, rep) : print_staffing(rep);
+		ruhu_staffing_report_free(rep);
+		break;
+	case SATISFACTION:
+		if ((error = ruhu_report_satisfaction((ruhu_satisfaction_report **)&rep, r, &o)) == 0)
+			a.json ? json_satisfaction(&j, rep) : print_satisfaction(rep);
+		ruhu_satisfaction_report_free(rep);
+		break;
+	case COMPLAINTS:
+		if ((error = ruhu_report_complaints((ruhu_complaint_report **)&rep, r, &o)) == 0)
+			a.json ? json_complaints(&j, rep) : print_complaints(rep);
+		ruhu_complaint_report_free(rep);
+		break;
+	}
+	if (error < 0)
+		rc = cli_fail();
+	else if (a.json)
+		rc = cli_json_print(&j);
+	ruhu_buf_dispose(&j.buf);
+	ruhu_replica_free(r);
+	return rc;
+}
+
+int cmd_report_deadlines(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	return run(ctx, argc, argv, DEADLINES);
+}
+
+int cmd_report_staffing(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	return run(ctx, argc, argv, STAFFING);
+}
+
+int cmd_report_satisfaction(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	return run(ctx, argc, argv, SATISFACTION);
+}
+
+int cmd_report_complaints(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	return run(ctx, argc, argv, COMPLAINTS);
+}
+
+static void json_overview(struct cli_json *j, const ruhu_overview *ov)
+{
+	char when[64];
+
+	cli_json_object_begin(j);
+	cli_json_kv_string(j, "role", ov->role);
+	cli_json_kv_string(j, "id", ov->self);
+	cli_json_kv_string(j, "centre", ov->centre);
+	cli_json_kv_string(j, "centre_name", ov->centre_name);
+	cli_json_kv_string(j, "as_of", ov->as_of);
+	cli_report_time(when, sizeof(when), ov->made_ms, ov->tz_minutes);
+	cli_json_kv_string(j, "made", when);
+	cli_json_key(j, "devices");
+	if (!ov->is_hub)
+		cli_json_null(j);
+	else {
+		cli_json_array_begin(j);
+		for (size_t i = 0; i < ov->ndevices; i++) {
+			const ruhu_overview_device *d = &ov->devices[i];
+
+			cli_json_object_begin(j);
+			cli_json_kv_string(j, "id", d->id);
+			cli_json_kv_string(j, "worker", d->worker);
+			cli_json_kv_string(j, "worker_name", d->worker_name);
+			cli_json_kv_int(j, "enrolled_ms", d->enrolled_ms);
+			cli_json_kv_int(j, "last_bundle_ms", d->last_bundle_ms);
+			cli_json_kv_int(j, "last_seq", d->last_seq);
+			cli_json_kv_int(j, "waiting", (long long)d->waiting);
+			cli_json_kv_bool(j, "revoked", d->revoked_ms != 0);
+			cli_json_kv_string(j, "reason", d->reason);
+			cli_json_object_end(j);
+		}
+		cli_json_array_end(j);
+	}
+	cli_json_key(j, "review");
+	if (!ov->is_hub)
+		cli_json_null(j);
+	else {
+		cli_json_object_begin(j);
+		cli_json_kv_int(j, "open", ov->review_open);
+		cli_json_key(j, "by_kind");
+		cli_json_object_begin(j);
+		for (size_t i = 0; i < ov->nreviews; i++)
+			cli_json_kv_int(j, ov->reviews[i].kind, ov->reviews[i].count);
+		cli_json_object_end(j);
+		cli_json_object_end(j);
+	}
+	cli_json_key(j, "deadlines");
+	json_deadlines(j, ov->deadlines);
+	cli_json_key(j, "staffing");
+	json_staffing(j, ov->staffing);
+	cli_json_key(j, "satisfaction");
+	json_satisfaction(j, ov->satisfaction);
+	cli_json_key(j, "complaints");
+	json_complaints(j, ov->complaints);
+	cli_json_object_end(j);
+}
+
+static void print_overview(const ruhu_overview *ov)
+{
+	printf("%s %s of centre %s %s, as of %s\n", ov->role, or_dash(ov->self), or_dash(ov->centre),
+	       or_dash(ov->centre_name), ov->as_of);
+	if (ov->is_hub) {
+		printf("tablets        %zu enrolled, %zu revoked, %zu bundles waiting\n", ov->ndevices,
+		       ov->revoked_devices, ov->waiting_bundles);
+		printf("review queue   %lld open\n", (long long)ov->review_open);
+	}
+	printf("deadlines      %zu overdue, %zu due within %u working days\n", ov->deadlines->overdue,
+	       ov->deadlines->due, ov->deadlines->within);
+	printf("staffing       %s\n", ov->staffing->meets ? "meets the guide" : "does NOT meet the guide");
+	if (ov->satisfaction->total.count)
+		printf("satisfaction   %lld ratings, mean %.2f\n", (long long)ov->satisfaction->total.count,
+		       ov->satisfaction->total.mean);
+	else
+		printf("satisfaction   no ratings yet\n");
+	printf("complaints     %lld open, %lld closed without feedback\n", (long long)ov->complaints->open,
+	       (long long)ov->complaints->closed_no_feedback);
+}
+
+/* overview [--as-of DATE] [--within N] [--html FILE | --json] */
+int cmd_report_overview(struct cli_ctx *ctx, int argc, const char **argv)
+{
+	struct report_args a = ARGS_INIT;
+	struct cli_option options[] = {
+		CLI_STRING(0, "as-of", &a.as_of, "DATE", "the date of the reports (default: today)"),
+		CLI_INT(0, "within", &a.within, "N", "working days ahead counted as due (default 3)"),
+		CLI_STRING(0, "html", &a.html, "FILE", "write the overview page to FILE (personal data in clear)"),
+		CLI_BOOL(0, "json", &a.json, "print the overview as JSON"),
+		CLI_END
+	};
+	ruhu_report_opts o;
+	ruhu_replica *r = NULL;
+	ruhu_overview *ov = NULL;
+	ruhu_buf page = RUHU_BUF_INIT;
+	struct cli_json j;
+	int rc;
+
+	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
+		return CLI_USAGE;
+	if (a.html && a.json)
+		return cli_error(CLI_USAGE, "--html and --json cannot go together");
+	if (a.html && !*a.html)
+		return cli_error(CLI_USAGE, "--html needs a file name");
+	if ((rc = to_opts(&o, &a)) != CLI_OK || (rc = cli_open_replica(ctx, &r)) != CLI_OK)
+		return rc;
+	cli_json_init(&j);
+	if (ruhu_report_overview(&ov, r, &o) < 0) {
+		rc = cli_fail();
+	} else if (a.json) {
+		json_overview(&j, ov);
+		rc = cli_json_print(&j);
+	} else if (a.html) {
+		if (cli_overview_html(&page, ov) < 0)
+			rc = cli_fail();
+		else if ((rc = cli_write_private(a.html, page.ptr, page.size)) == CLI_OK) {
+			printf("wrote the overview of %s to %s\n", ov->as_of, a.html);
+			cli_warn("%s holds personal data in clear (names, complaints): keep it on protected "
+				 "storage and delete it when it has been read", a.html);
+		}
+	} else {
+		print_overview(ov);
+	}
+	ruhu_buf_dispose(&j.buf);
+	ruhu_buf_dispose(&page);
+	ruhu_overview_free(ov);
+	ruhu_replica_free(r);
+	return rc;
+}
