@@ -89,6 +89,14 @@ static void td(struct page *p, const char *s)
 	raw(p, "</td>");
 }
 
+/* <td class="text">text</td>: a cell that may wrap */
+static void td_text(struct page *p, const char *s)
+{
+	raw(p, "<td class=\"text\">");
+	esc(p, s);
+	raw(p, "</td>");
+}
+
 void cli_report_time(char *out, size_t size, int64_t ms, int tz)
 {
 	time_t t = (time_t)(ms / 1000) + (time_t)tz * 60;
@@ -115,7 +123,8 @@ static const char style[] =
 	".card{flex:1 1 130px;border-left:4px solid #1f4e79;padding:6px 10px;background:#f8f9fb}"
 	".card b{display:block;font-size:24px}.card.bad{border-color:#c0392b}.card.ok{border-color:#2e8b57}"
 	"table{border-collapse:collapse;width:100%;margin-top:8px}"
-	"th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e6ea;vertical-align:top}"
+	"th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e6ea;vertical-align:top;"
+	"white-space:nowrap}td.text{white-space:normal}"
 	"th{color:#5b6775;font-weight:normal;font-size:12px}td.n,th.n{text-align:right}"
 	".bad{color:#c0392b}.ok{color:#2e8b57}.muted{color:#5b6775}"
 	"svg text{font-size:12px;fill:#1d2733}"
@@ -181,7 +190,7 @@ static void tablets(struct page *p, const ruhu_overview *ov)
 		     d->waiting ? " bad" : "", d->waiting);
 		if (d->revoked_ms) {
 			cli_report_time(when, sizeof(when), d->revoked_ms, ov->tz_minutes);
-			rawf(p, "<td class=\"bad\">revoked %s: ", when);
+			rawf(p, "<td class=\"bad text\">revoked %s: ", when);
 			esc(p, d->reason);
 			raw(p, "</td>");
 		} else {
@@ -272,7 +281,7 @@ static void deadlines(struct page *p, const ruhu_overview *ov)
 		rawf(p, "<td class=\"n%s\">%d %s</td>", e->overdue ? " bad" : "", e->working_days,
 		     e->overdue ? "late" : "left");
 		td(p, e->item_name ? e->item_name : e->item);
-		td(p, e->person_name);
+		td_text(p, e->person_name);
 		raw(p, "<td>");
 		esc(p, e->first_responder);
 		raw(p, " ");
@@ -346,13 +355,15 @@ static void complaint_rows(struct page *p, const ruhu_complaint_entry *list, siz
 {
 	for (size_t i = 0; i < n; i++) {
 		const ruhu_complaint_entry *c = &list[i];
+		char day[11];
 
+		snprintf(day, sizeof(day), "%.10s", c->received ? c->received : "");
 		rawf(p, "<tr class=\"%s\">", missing ? "no-feedback" : "open");
-		td(p, c->received);
+		td(p, day);
 		rawf(p, "<td class=\"n\">%d</td>", c->days);
 		td(p, c->status);
-		td(p, c->person_name ? c->person_name : "(anonymous)");
-		td(p, c->subject);
+		td_text(p, c->person_name ? c->person_name : "(anonymous)");
+		td_text(p, c->subject);
 		if (missing)
 			rawf(p, "<td class=\"bad\">%s%s</td>", c->response ? "" : "response ",
 			     c->feedback_at ? "" : "feedback");

@@ -9,6 +9,8 @@
 #   nth_after DATE N       the N-th working day after DATE
 #   expect_deadlines N [WORKER]  sets exp_open exp_undated exp_overdue exp_due
 #                          exp_horizon for as-of $AS_OF, N days ahead
+#   expect_items N         prints "item overdue due" lines, by item, for the
+#                          items with something overdue or due
 #   expect_satisfaction KEYCOL   prints "key count sum s1 s2 s3 s4 s5" lines,
 #                          KEYCOL 1 item, 2 worker, 3 month (- for none)
 
@@ -87,6 +89,21 @@ expect_deadlines() {
 			exp_due=$((exp_due + 1))
 		fi
 	done <<EOF
+$APPS
+EOF
+}
+
+expect_items() {
+	h=$(nth_after "$AS_OF" "$1")
+	while read -r item resp status recv prom who; do
+		case $status in completed | rejected | referred) continue ;; esac
+		[ "$prom" != - ] || continue
+		if [ "$(daynum "$prom")" -lt "$(daynum "$AS_OF")" ]; then
+			echo "$item 1 0"
+		elif [ "$(daynum "$prom")" -le "$(daynum "$h")" ]; then
+			echo "$item 0 1"
+		fi
+	done <<EOF | awk '{o[$1] += $2; d[$1] += $3} END {for (k in o) print k, o[k], d[k]}' | sort
 $APPS
 EOF
 }
