@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/html.h"
+#include "cli/report.h"
 
 struct page {
 	ruhu_buf *b;
