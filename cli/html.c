@@ -18,6 +18,9 @@
  *     are part of the page's contract (docs/reports.md).
  *  4. Writing collects the page in a buffer and remembers a failed
  *     allocation; the file is written at once, 0600, by a rename.
+ *  5. A list shows at most MAX_ROWS rows, the most urgent first (the
+ *     reports' order), and says how many more the command line lists; the
+ *     counts and charts always cover everything.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +31,8 @@
 #include <unistd.h>
 
 #include "cli/report.h"
+
+#define MAX_ROWS 200
 
 struct page {
 	ruhu_buf *b;
@@ -87,6 +92,14 @@ static void td(struct page *p, const char *s)
 	raw(p, "<td>");
 	esc(p, s);
 	raw(p, "</td>");
+}
+
+/* The row that says how many were left out (design note 5). */
+static void more_rows(struct page *p, size_t shown, size_t n, int cols, const char *command)
+{
+	if (n > shown)
+		rawf(p, "<tr class=\"more\"><td colspan=\"%d\" class=\"muted\">and %zu more: "
+		     "<code>ruhu report %s</code> lists them all</td></tr>", cols, n - shown, command);
 }
 
 /* <td class="text">text</td>: a cell that may wrap */
@@ -273,7 +286,7 @@ static void deadlines(struct page *p, const ruhu_overview *ov)
 	deadline_chart(p, d);
 	raw(p, "<table><tr><th>promised by</th><th class=\"n\">working days</th><th>item</th>"
 	    "<th>resident</th><th>first responder</th><th>status</th><th>application</th></tr>");
-	for (size_t i = 0; i < d->count; i++) {
+	for (size_t i = 0; i < d->count && i < MAX_ROWS; i++) {
 		const ruhu_deadline *e = &d->entries[i];
 
 		rawf(p, "<tr class=\"%s\">", e->overdue ? "overdue" : "due");
@@ -291,6 +304,7 @@ static void deadlines(struct page *p, const ruhu_overview *ov)
 		td(p, e->id);
 		raw(p, "</tr>");
 	}
+	more_rows(p, MAX_ROWS, d->count, 7, "deadlines");
 	raw(p, "</table></section>\n");
 }
 
@@ -353,7 +367,7 @@ static void satisfaction(struct page *p, const ruhu_overview *ov)
 
 static void complaint_rows(struct page *p, const ruhu_complaint_entry *list, size_t n, int missing)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i < MAX_ROWS; i++) {
 		const ruhu_complaint_entry *c = &list[i];
 		char day[11];
 
@@ -369,6 +383,7 @@ static void complaint_rows(struct page *p, const ruhu_complaint_entry *list, siz
 			     c->feedback_at ? "" : "feedback");
 		raw(p, "</tr>");
 	}
+	more_rows(p, MAX_ROWS, n, missing ? 6 : 5, "complaints");
 }
 
 static void complaints(struct page *p, const ruhu_overview *ov)

@@ -54,6 +54,21 @@ out=$(ok ruhu -C "$HUB" report overview --as-of $AS_OF)
 contains "$out" "tablets        2 enrolled, 1 revoked, 1 bundles waiting" "human overview"
 fails 2 "--html and --json cannot go together" ruhu -C "$HUB" report overview --html x --json
 
+# --- a long list: the page shows the 200 most urgent, the counts cover all ---
+BIG="$T/big"
+ok ruhu hub init "$BIG" --centre-code 320103 --centre-name 大厂 >/dev/null
+ok ruhu -C "$BIG" sql "INSERT INTO person (id, name) VALUES ('$PS', '某')" >/dev/null
+ok ruhu -C "$BIG" sql "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 250)
+	INSERT INTO application (id, person_id, item, received_at, promised_by, first_responder)
+	SELECT printf('%08x-0000-7000-8000-%012x', i, i), '$PS', 'emp.job_referral',
+	'2026-01-05T09:00:00+08:00', date('2026-02-01', '+' || i || ' days'), 'w-01' FROM k" >/dev/null
+ok ruhu -C "$BIG" report overview --as-of 2027-01-01 --html "$T/big.html" >/dev/null
+eq 250 "$(sed -n 's/.*id="deadlines-overdue">\([0-9]*\)<.*/\1/p' "$T/big.html")" "every overdue one counted"
+eq 200 "$(grep -o '<tr class="overdue">' "$T/big.html" | wc -l | tr -d ' ')" "200 rows listed"
+contains "$(cat "$T/big.html")" "and 50 more: <code>ruhu report deadlines</code> lists them all" "the rest is said"
+contains "$(cat "$T/big.html")" "<td>2026-02-02</td>" "the most late first"
+[ "$(grep -c '<td>2026-10-09</td>' "$T/big.html")" -eq 0 ] || die "the least late were listed"
+
 # --- rendered by a browser ---
 if ! command -v chromium >/dev/null 2>&1; then
 	echo "skip: chromium is not installed: the page was not rendered (apt-get install chromium)"
