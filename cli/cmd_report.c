@@ -26,7 +26,8 @@ struct report_args {
 	int all, json;
 };
 
-#define ARGS_INIT { NULL, NULL, NULL, NULL, NULL, RUHU_REPORT_WITHIN_DEFAULT, 0, 0, 0, 0 }
+/* per and minimum: -1 when not given (the library's default) */
+#define ARGS_INIT { NULL, NULL, NULL, NULL, NULL, RUHU_REPORT_WITHIN_DEFAULT, -1, -1, 0, 0 }
 
 /* Check the words and numbers of the options into `o`; CLI_USAGE after a
  * message when one is wrong. */
@@ -41,10 +42,12 @@ static int to_opts(ruhu_report_opts *o, const struct report_args *a)
 		return cli_error(CLI_USAGE, "--worker and --all cannot go together");
 	o->worker = a->worker;
 	o->all_workers = a->all;
-	if (a->per < 0 || a->per > 1000000 || a->minimum < 0 || a->minimum > 10000)
-		return cli_error(CLI_USAGE, "--per must be 1 to 1000000 and --minimum 1 to 10000");
-	o->per = (unsigned int)a->per;
-	o->minimum = (unsigned int)a->minimum;
+	if (a->per != -1 && (a->per < 1 || a->per > 1000000))
+		return cli_error(CLI_USAGE, "--per must be 1 to 1000000 residents");
+	if (a->minimum != -1 && (a->minimum < 1 || a->minimum > 10000))
+		return cli_error(CLI_USAGE, "--minimum must be 1 to 10000 staff");
+	o->per = a->per > 0 ? (unsigned int)a->per : 0;
+	o->minimum = a->minimum > 0 ? (unsigned int)a->minimum : 0;
 	if (a->served == NULL || !strcmp(a->served, "registered"))
 		o->served = RUHU_SERVED_REGISTERED;
 	else if (!strcmp(a->served, "active"))
@@ -247,7 +250,10 @@ static int run(struct cli_ctx *ctx, int argc, const char **argv, enum kind kind)
 	ruhu_report_opts o;
 	ruhu_replica *r = NULL;
 	struct cli_json j;
-	void *rep = NULL;
+	ruhu_deadline_report *dl = NULL;
+	ruhu_staffing_report *st = NULL;
+	ruhu_satisfaction_report *sa = NULL;
+	ruhu_complaint_report *co = NULL;
 	int rc, error = 0;
 
 	if (cli_parse(ctx, argc, argv, opts[kind], 0, 0) < 0)
@@ -257,24 +263,28 @@ static int run(struct cli_ctx *ctx, int argc, const char **argv, enum kind kind)
 	cli_json_init(&j);
 	switch (kind) {
 	case DEADLINES:
-		if ((error = ruhu_report_deadlines((ruhu_deadline_report **)&rep, r, &o)) == 0)
-			a.json ? cli_report_json_deadlines(&j, rep) : print_deadlines(rep);
-		ruhu_deadline_report_free(rep);
+		if ((error = ruhu_report_deadlines(&dl, r, &o)) == 0 && a.json)
+			cli_report_json_deadlines(&j, dl);
+		else if (error == 0)
+			print_deadlines(dl);
 		break;
 	case STAFFING:
-		if ((error = ruhu_report_staffing((ruhu_staffing_report **)&rep, r, &o)) == 0)
-			a.json ? cli_report_json_staffing(&j, rep) : print_staffing(rep);
-		ruhu_staffing_report_free(rep);
+		if ((error = ruhu_report_staffing(&st, r, &o)) == 0 && a.json)
+			cli_report_json_staffing(&j, st);
+		else if (error == 0)
+			print_staffing(st);
 		break;
 	case SATISFACTION:
-		if ((error = ruhu_report_satisfaction((ruhu_satisfaction_report **)&rep, r, &o)) == 0)
-			a.json ? cli_report_json_satisfaction(&j, rep) : print_satisfaction(rep);
-		ruhu_satisfaction_report_free(rep);
+		if ((error = ruhu_report_satisfaction(&sa, r, &o)) == 0 && a.json)
+			cli_report_json_satisfaction(&j, sa);
+		else if (error == 0)
+			print_satisfaction(sa);
 		break;
 	case COMPLAINTS:
-		if ((error = ruhu_report_complaints((ruhu_complaint_report **)&rep, r, &o)) == 0)
-			a.json ? cli_report_json_complaints(&j, rep) : print_complaints(rep);
-		ruhu_complaint_report_free(rep);
+		if ((error = ruhu_report_complaints(&co, r, &o)) == 0 && a.json)
+			cli_report_json_complaints(&j, co);
+		else if (error == 0)
+			print_complaints(co);
 		break;
 	}
 	if (error < 0)
@@ -282,6 +292,10 @@ static int run(struct cli_ctx *ctx, int argc, const char **argv, enum kind kind)
 	else if (a.json)
 		rc = cli_json_print(&j);
 	ruhu_buf_dispose(&j.buf);
+	ruhu_deadline_report_free(dl);
+	ruhu_staffing_report_free(st);
+	ruhu_satisfaction_report_free(sa);
+	ruhu_complaint_report_free(co);
 	ruhu_replica_free(r);
 	return rc;
 }

@@ -49,9 +49,15 @@ void cli_report_json_deadlines(struct cli_json *j, const ruhu_deadline_report *r
 		cli_json_kv_string(j, "promised_by", d->promised_by);
 		cli_json_kv_bool(j, "overdue", d->overdue);
 		cli_json_key(j, "working_days_late");
-		d->overdue ? cli_json_int(j, d->working_days) : cli_json_null(j);
+		if (d->overdue)
+			cli_json_int(j, d->working_days);
+		else
+			cli_json_null(j);
 		cli_json_key(j, "working_days_left");
-		d->overdue ? cli_json_null(j) : cli_json_int(j, d->working_days);
+		if (d->overdue)
+			cli_json_null(j);
+		else
+			cli_json_int(j, d->working_days);
 		cli_json_kv_int(j, "calendar_days", d->calendar_days);
 		cli_json_object_end(j);
 	}
@@ -115,7 +121,10 @@ static void json_group(struct cli_json *j, const ruhu_satisfaction_group *g, con
 	cli_json_kv_int(j, "count", g->count);
 	cli_json_kv_int(j, "sum", g->sum);
 	cli_json_key(j, "mean");
-	g->count ? cli_json_double(j, g->mean) : cli_json_null(j);
+	if (g->count)
+		cli_json_double(j, g->mean);
+	else
+		cli_json_null(j);
 	cli_json_kv_int(j, "satisfied", g->satisfied);
 	cli_json_key(j, "scores");
 	cli_json_array_begin(j);

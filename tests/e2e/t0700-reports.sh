@@ -148,6 +148,8 @@ fails 2 "--within must be 0 to 365" R deadlines --within 366
 fails 2 "--worker and --all cannot go together" R deadlines --worker w-01 --all
 fails 2 "--served must be registered or active" R staffing --served everyone
 fails 2 "expects a whole number" R staffing --per many
+fails 2 "--per must be 1 to 1000000" R staffing --per 0
+fails 2 "--minimum must be 1 to 10000" R staffing --minimum -3
 fails 1 "invalid date for the as-of date" R deadlines --as-of 2026-02-30
 fails 2 "too many arguments" R complaints extra
 ok ruhu replica init "$T/plain" >/dev/null
