@@ -46,5 +46,11 @@ int cmd_show(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, const char **argv);
 /* cmd_audit.c */
 int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_report.c */
+int cmd_report_deadlines(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_report_staffing(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_report_satisfaction(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_report_complaints(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_report_overview(struct cli_ctx *ctx, int argc, const char **argv);
 
 #endif

@@ -45,6 +45,11 @@ const struct cli_command cli_commands[] = {
 	{ NULL, "show", cmd_show, "ruhu -C DIR show COMMIT [--json]", "show a commit and its changes" },
 	{ NULL, "status", cmd_status, "ruhu -C DIR status [--json]", "device, worker, open visit, saves not yet acknowledged, digest" },
 	{ "audit", "export", cmd_audit_export, "ruhu -C DIR audit export OUTDIR", "write the history as a git repository that stock git verifies" },
+	{ "report", "deadlines", cmd_report_deadlines, "ruhu -C DIR report deadlines [--as-of DATE] [--within N] [--worker ID | --all] [--json]", "applications overdue and due within N working days (6.2.2)" },
+	{ "report", "staffing", cmd_report_staffing, "ruhu -C DIR report staffing [--as-of DATE] [--served registered|active] [--per N] [--minimum N] [--json]", "residents served per caseworker against the guide (6.1.1)" },
+	{ "report", "satisfaction", cmd_report_satisfaction, "ruhu -C DIR report satisfaction [--by item|worker|month] [--json]", "count, mean and distribution of satisfaction ratings (7.2.1)" },
+	{ "report", "complaints", cmd_report_complaints, "ruhu -C DIR report complaints [--as-of DATE] [--json]", "open complaints and those closed without feedback (7.1.3)" },
+	{ "report", "overview", cmd_report_overview, "ruhu -C DIR report overview [--as-of DATE] [--within N] [--html FILE | --json]", "the operator's overview: tablets, review queue and every report" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
