@@ -111,6 +111,7 @@ typedef struct {
 	} rules[RUHU_INGEST_MAX_RULES]; /**< decisions by rule */
 	size_t nrules;
 	ruhu_buf preview;            /**< dry run: the decisions, as decisions.txt */
+	char waiting_for[RUHU_OID_SIZE]; /**< waiting: the first prerequisite not yet here */
 } ruhu_ingest_report;
 
 /** Take in a tablet's bundle: verify the envelope and every commit's

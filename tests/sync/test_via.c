@@ -1,7 +1,8 @@
 /*
  * test_via.c — sync through a folder (sync/via.c): the tablet's turn
  * (take its reply, write its push) and the hub's turn (take every push,
- * write every reply); refused files stay and do not stop the others.
+ * write every reply); refused files stay and do not stop the others; and
+ * what a waiting bundle waits for (sync/ingest.c, report.waiting_for).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +311,59 @@ START_TEST(test_via_bad_folders_and_roles)
 }
 END_TEST
 
+/* A hub brought back from a copy made before it took a tablet's first
+ * bundle: the tablet's next bundle needs a main the hub no longer has, and
+ * waits; the report says for which commit (sync/ingest.c). */
+START_TEST(test_via_waiting_bundle_names_its_prerequisite)
+{
+	ruhu_replica *hub = make_hub("hub");
+	ruhu_replica *a = make_device(hub, "tab-01", "w-01");
+	ruhu_buf b1 = RUHU_BUF_INIT, b2 = RUHU_BUF_INIT, reply = RUHU_BUF_INIT;
+	ruhu_ingest_report ir;
+	ruhu_pull_report pr;
+	char hp[512], bp[512];
+
+	rt_path(hp, sizeof(hp), dir, "hub");
+	rt_path(bp, sizeof(bp), dir, "hub-copy");
+	ruhu_replica_free(hub);
+	ck_assert_int_eq(rt_sh(NULL, "cp -a '%s' '%s'", hp, bp), 0);
+	rt_ok(ruhu_replica_open(&hub, hp, "pw", 2, NULL));
+
+	save_household(a, "a", NULL);
+	rt_ok(ruhu_push(&b1, NULL, a));
+	rt_ok(ruhu_hub_ingest(&ir, hub, b1.ptr, b1.size, NULL));
+	ck_assert_int_eq(ir.waiting, 0);
+	ck_assert_str_eq(ir.waiting_for, "");
+	ruhu_ingest_report_dispose(&ir);
+	rt_ok(ruhu_hub_reply(&reply, hub, "tab-01"));
+	rt_ok(ruhu_pull(&pr, a, reply.ptr, reply.size));
+	save_household(a, "b", NULL);
+	rt_ok(ruhu_push(&b2, NULL, a));
+
+	/* the copy lacks the main the tablet now has */
+	ruhu_replica_free(hub);
+	rt_ok(ruhu_replica_open(&hub, bp, "pw", 2, NULL));
+	rt_ok(ruhu_hub_ingest(&ir, hub, b2.ptr, b2.size, NULL));
+	ck_assert_int_eq(ir.waiting, 1);
+	ck_assert_uint_eq(ir.commits, 0);
+	ck_assert_int_eq((int)strlen(ir.waiting_for), 40);
+	{
+		ruhu_buf text = RUHU_BUF_INIT;
+
+		/* a commit the tablet has and the hub's copy lacks */
+		rt_ok(ruhu_show(&text, a, ir.waiting_for));
+		ck_assert_int_eq(ruhu_show(&text, hub, ir.waiting_for), RUHU_ENOTFOUND);
+		ruhu_buf_dispose(&text);
+	}
+	ruhu_ingest_report_dispose(&ir);
+	ruhu_buf_dispose(&b1);
+	ruhu_buf_dispose(&b2);
+	ruhu_buf_dispose(&reply);
+	ruhu_replica_free(a);
+	ruhu_replica_free(hub);
+}
+END_TEST
+
 Suite *via_suite(void)
 {
 	Suite *s = suite_create("via");
@@ -321,6 +375,7 @@ Suite *via_suite(void)
 	tcase_add_test(tc, test_via_refused_reply_stays_and_push_is_written);
 	tcase_add_test(tc, test_via_revoked_tablet_gets_no_reply);
 	tcase_add_test(tc, test_via_bad_folders_and_roles);
+	tcase_add_test(tc, test_via_waiting_bundle_names_its_prerequisite);
 	suite_add_tcase(s, tc);
 	return s;
 }
