@@ -8,9 +8,9 @@
  *     and writing files; the hub's replica is -C DIR.
  *  2. `hub ingest FILE...` and `hub sync --via DIR` report per file: the
  *     device, commits merged, duplicates, changes applied, decisions by
- *     rule, review items opened, or what the bundle waits for, or the
- *     refusal.  A refused file does not stop the others; the command then
- *     exits 1.  A progress bar is drawn on stderr while commits merge, only
+ *     rule, review items opened, or what the bundle waits for, on stdout;
+ *     a refusal is one line on stderr ("ruhu: FILE: refused: why").  A
+ *     refused file does not stop the others; the command then exits 1.  A progress bar is drawn on stderr while commits merge, only
  *     on a terminal (progress.c).
  *  3. `hub enrol` shows the hub's key id so the caseworker can compare it
  *     with what `ruhu join` shows on the tablet.
@@ -143,7 +143,7 @@ static int ingest_file(ruhu_replica *r, const char *path, ruhu_ingest_report *su
 		error = ruhu_hub_ingest(&rep, r, data.ptr, data.size, &opts);
 	cli_progress_end(&bar);
 	if (error < 0) {
-		printf("%s: refused: %s\n", path, ruhu_error_last());
+		cli_error(CLI_FAIL, "%s: refused: %s", path, ruhu_error_last());
 		*failed = 1;
 	} else {
 		print_ingest(path, &rep);
@@ -184,7 +184,7 @@ int cmd_hub_ingest(struct cli_ctx *ctx, int argc, const char **argv)
 		printf(", %zu refused", refused);
 	putchar('\n');
 	if (failed)
-		rc = cli_error(CLI_FAIL, "%zu of %d file%s refused", refused, n, n == 1 ? " was" : "s were");
+		rc = CLI_FAIL;
 	ruhu_replica_free(r);
 	return rc;
 }
@@ -417,7 +417,8 @@ int cmd_hub_sync(struct cli_ctx *ctx, int argc, const char **argv)
 		const ruhu_via_file *f = &rep.files[i];
 
 		if (f->error) {
-			printf("%s: refused (left in the folder): %s\n", f->name, f->message);
+			cli_error(CLI_FAIL, "%s/%s: refused (left in the folder): %s", via, f->name,
+				  f->message);
 			continue;
 		}
 		print_ingest(f->name, &f->ingest);
@@ -440,8 +441,7 @@ int cmd_hub_sync(struct cli_ctx *ctx, int argc, const char **argv)
 	       reviews == 1 ? "" : "s", rep.nreplies, rep.nreplies == 1 ? "y" : "ies", st.head,
 	       st.digest);
 	if (rep.refused)
-		rc = cli_error(CLI_FAIL, "%zu bundle%s in %s refused", rep.refused,
-			       rep.refused == 1 ? " was" : "s were", via);
+		rc = CLI_FAIL;
 done:
 	ruhu_hub_via_report_dispose(&rep);
 	ruhu_replica_free(r);

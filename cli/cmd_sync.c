@@ -105,11 +105,14 @@ int cmd_join(struct cli_ctx *ctx, int argc, const char **argv)
 		return rc;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		goto done;
-	/* who sent it, before anything is kept (the join checks it again) */
-	if (ruhu_bundle_inspect(&info, r, data.ptr, data.size, NULL, NULL) < 0 ||
-	    ruhu_join(&rep, keyid, r, data.ptr, data.size) < 0 || ruhu_status_get(&st, r) < 0) {
+	if (ruhu_join(&rep, keyid, r, data.ptr, data.size) < 0 || ruhu_status_get(&st, r) < 0) {
 		rc = cli_fail();
 		goto done;
+	}
+	/* the hub's id, as the envelope the join took names it */
+	if (ruhu_bundle_inspect(&info, r, data.ptr, data.size, NULL, NULL) < 0) {
+		ruhu_error_clear();
+		snprintf(info.sender, sizeof(info.sender), "the hub");
 	}
 	printf("joined %s (centre %s) as %s\n", info.sender, st.centre, st.self);
 	printf("hub key id %s: it must be the one 'ruhu hub enrol' showed at the centre\n", keyid);

@@ -318,13 +318,13 @@ static int open_file(struct opened *o, ruhu_bundle_info *info, ruhu_replica *r, 
 		goto done;
 	}
 	if (is_hub && env.kind != RUHU_ENVELOPE_DEVICE_BUNDLE) {
-		error = ruhu_error_set(RUHU_EINVALID, "the file is a %s, which a hub does not take (it is "
-				       "for a tablet)", info->kind);
+		error = ruhu_error_set(RUHU_EINVALID, "the file is %s %s, which a hub does not take (it is "
+				       "for a tablet)", strchr("aeiou", info->kind[0]) ? "an" : "a", info->kind);
 		goto done;
 	}
 	if (!is_hub && env.kind != RUHU_ENVELOPE_HUB_REPLY && env.kind != RUHU_ENVELOPE_ENROL_REPLY) {
-		error = ruhu_error_set(RUHU_EINVALID, "the file is a %s, which a tablet does not take (it "
-				       "is for a hub)", info->kind);
+		error = ruhu_error_set(RUHU_EINVALID, "the file is %s %s, which a tablet does not take (it "
+				       "is for a hub)", strchr("aeiou", info->kind[0]) ? "an" : "a", info->kind);
 		goto done;
 	}
 	if (strcmp(env.recipient, self.ptr)) {
