@@ -28,10 +28,29 @@ static void print_info(const char *path, const ruhu_bundle_info *info)
 				     "showed)" : "");
 }
 
-/* bundle verify FILE */
+static void json_info(struct cli_json *j, const ruhu_bundle_info *info)
+{
+	cli_json_kv_string(j, "kind", info->kind);
+	cli_json_kv_string(j, "sender", info->sender);
+	cli_json_kv_string(j, "recipient", info->recipient);
+	cli_json_kv_string(j, "sender_keyid", info->sender_keyid);
+	cli_json_kv_bool(j, "key_from_file", info->key_from_file);
+	cli_json_kv_int(j, "created", info->created);
+	cli_json_kv_int(j, "bytes", (long long)info->bytes);
+	cli_json_kv_int(j, "objects", (long long)info->objects);
+	cli_json_kv_int(j, "missing", (long long)info->missing);
+	cli_json_kv_int(j, "bad", (long long)info->bad);
+	cli_json_kv_int(j, "unverified", (long long)info->unverified);
+}
+
+/* bundle verify FILE [--json] */
 int cmd_bundle_verify(struct cli_ctx *ctx, int argc, const char **argv)
 {
-	struct cli_option options[] = { CLI_END };
+	int json = 0;
+	struct cli_option options[] = {
+		CLI_BOOL(0, "json", &json, "print what was verified as JSON"),
+		CLI_END
+	};
 	ruhu_replica *r = NULL;
 	ruhu_buf data = RUHU_BUF_INIT;
 	ruhu_bundle_info info;
@@ -45,6 +64,20 @@ int cmd_bundle_verify(struct cli_ctx *ctx, int argc, const char **argv)
 		goto done;
 	if (ruhu_bundle_verify(&info, r, data.ptr, data.size) < 0) {
 		rc = cli_fail();
+		goto done;
+	}
+	if (json) {
+		struct cli_json j;
+
+		cli_json_init(&j);
+		cli_json_object_begin(&j);
+		cli_json_kv_bool(&j, "ok", 1);
+		json_info(&j, &info);
+		cli_json_kv_int(&j, "commits", (long long)info.ncommits);
+		cli_json_kv_int(&j, "refs", (long long)info.nrefs);
+		cli_json_kv_int(&j, "prerequisites", (long long)info.nprereqs);
+		cli_json_object_end(&j);
+		rc = cli_json_print(&j);
 		goto done;
 	}
 	print_info(argv[0], &info);
@@ -170,17 +203,7 @@ int cmd_bundle_list(struct cli_ctx *ctx, int argc, const char **argv)
 	section(&o, RUHU_BUNDLE_ENTRY_COMMIT);
 	if (o.json) {
 		cli_json_array_end(&o.j);
-		cli_json_kv_string(&o.j, "kind", info.kind);
-		cli_json_kv_string(&o.j, "sender", info.sender);
-		cli_json_kv_string(&o.j, "recipient", info.recipient);
-		cli_json_kv_string(&o.j, "sender_keyid", info.sender_keyid);
-		cli_json_kv_bool(&o.j, "key_from_file", info.key_from_file);
-		cli_json_kv_int(&o.j, "created", info.created);
-		cli_json_kv_int(&o.j, "bytes", (long long)info.bytes);
-		cli_json_kv_int(&o.j, "objects", (long long)info.objects);
-		cli_json_kv_int(&o.j, "missing", (long long)info.missing);
-		cli_json_kv_int(&o.j, "bad", (long long)info.bad);
-		cli_json_kv_int(&o.j, "unverified", (long long)info.unverified);
+		json_info(&o.j, &info);
 		cli_json_object_end(&o.j);
 		rc = cli_json_print(&o.j);
 		goto done;

@@ -58,7 +58,7 @@ const struct cli_command cli_commands[] = {
 	{ NULL, "push", cmd_push, "ruhu -C DIR push --out FILE", "write a bundle of every save the hub has not acknowledged" },
 	{ NULL, "pull", cmd_pull, "ruhu -C DIR pull FILE", "take the hub's reply: apply main, rebase the saves it lacks" },
 	{ NULL, "sync", cmd_sync, "ruhu -C DIR sync --via DIR2", "take this tablet's reply from DIR2, then write its bundle there" },
-	{ "bundle", "verify", cmd_bundle_verify, "ruhu -C DIR bundle verify FILE", "check a bundle addressed to this replica: signatures, objects, prerequisites" },
+	{ "bundle", "verify", cmd_bundle_verify, "ruhu -C DIR bundle verify FILE [--json]", "check a bundle addressed to this replica: signatures, objects, prerequisites" },
 	{ "bundle", "list", cmd_bundle_list, "ruhu -C DIR bundle list FILE [--json]", "show a bundle's sender, refs, prerequisites and commits" },
 	{ "bundle", "open", cmd_bundle_open, "ruhu -C DIR bundle open FILE --out OUT.bundle", "decrypt to a plain git bundle (personal data in clear)" },
 	{ "audit", "export", cmd_audit_export, "ruhu -C DIR audit export OUTDIR", "write the history as a git repository that stock git verifies" },

@@ -40,6 +40,10 @@ fails 1 "the file is an enrolment reply, which a hub does not take" ruhu -C "$H"
 ok ruhu -C "$A" join "$F/a.enrol" >/dev/null
 out=$(ok ruhu -C "$A" bundle verify "$F/a.enrol")
 case "$out" in *"named by the file itself"*) die "after joining the key is the tablet's hub's" ;; esac
+out=$(ok ruhu -C "$A" bundle verify "$F/a.enrol" --json)
+contains "$out" '"ok":true,"kind":"enrolment reply","sender":"hub-320102","recipient":"tab-01"' "verify --json"
+contains "$out" "\"sender_keyid\":\"$hubkey\",\"key_from_file\":false" "verify --json: the key"
+contains "$out" '"commits":1,"refs":1,"prerequisites":0' "verify --json: counts"
 
 # --- shared data, then tab-02 joins: its enrolment reply carries it ---
 HH=$(ok ruhu -C "$A" add household address="梅园新村 12 号")
@@ -51,6 +55,7 @@ contains "$out" "(present here)" "list: prerequisites the hub has"
 contains "$out" "seq 1    w-01       tab-01     G  add 1 household" "list: a commit line"
 out=$(ok ruhu -C "$H" bundle list "$F/a1.push" --json)
 eq 2 "$(printf '%s' "$out" | count '"seq":')" "list --json: two saves"
+eq 1 "$(printf '%s' "$out" | count '"commits":')" "list --json: one commits key"
 contains "$out" '"sender":"tab-01","recipient":"hub-320102"' "list --json: sender and recipient"
 ok ruhu -C "$H" hub ingest "$F/a1.push" >/dev/null
 ok ruhu -C "$H" hub reply --device tab-01 --out "$F/a1.reply" >/dev/null

@@ -105,15 +105,16 @@ val P1 -C tab-01 add person household_id="$HH1" name=张伟 gender=male id_numbe
 	phone=13800000001 employment_status=unemployed
 val V1 -C tab-01 visit start --household "$HH1" --purpose intake --location "梅园新村 12 号"
 note "失业登记 unemployment registration: the one-time notification (一次性告知单) prints at once"
-ok ruhu -C tab-01 apply emp.unemployment_registration --person "$P1" >apply.txt
-APP=$(head -n 1 apply.txt)
+notice=$(ok ruhu -C tab-01 apply emp.unemployment_registration --person "$P1")
+APP=$(printf '%s\n' "$notice" | head -n 1)
 printf '   $ ruhu -C tab-01 apply emp.unemployment_registration --person %s\n' "$P1"
-sed 's/^/     /' apply.txt
-contains "$(cat apply.txt)" "一次性告知单 / One-time notification" "the notification printed"
+printf '%s\n' "$notice" | sed 's/^/     /'
+contains "$notice" "一次性告知单 / One-time notification" "the notification printed"
 run -C tab-01 receive "$APP" id_card
 note "身份证照片 a photo of the identity card is attached (a small PNG stands in for it)"
 printf '\211\120\116\107\015\012\032\012\000\000\000\015\111\110\104\122\000\000\000\002\000\000\000\002\010\002\000\000\000\375\324\232\163\000\000\000\020\111\104\101\124\170\234\143\070\041\047\007\104\014\020\012\000\037\046\004\021\242\217\042\257\000\000\000\000\111\105\116\104\256\102\140\202' >id-card.png
 val PHOTO -C tab-01 attach person "$P1" id-card.png --caption 身份证正面
+rm id-card.png
 val S1 -C tab-01 add survey visit_id="$V1" application_id="$APP" score=5 comment=很满意
 run -C tab-01 visit close --summary "失业登记已受理，缺离职证明"
 
@@ -183,14 +184,14 @@ run -C tab-02 log --main -n 4
 audit_steps() {
 	say "审计 Audit: the hub's history checked with stock git"
 	run -C hub audit export audit.git
-	git -C audit.git log --all --show-signature >audit.log 2>&1
+	log=$(git -C audit.git log --all --show-signature 2>&1)
 	commits=$(git -C audit.git rev-list --all | wc -l | tr -d ' ')
-	good=$(grep -c '^Good "git" signature for ' audit.log || true)
+	good=$(printf '%s\n' "$log" | grep -c '^Good "git" signature for ' || true)
 	note "\$ git -C audit.git log --all --show-signature   (first commit shown)"
-	sed -n '1,4p' audit.log | sed 's/^/     /'
+	printf '%s\n' "$log" | sed -n '1,4p' | sed 's/^/     /'
 	note "$good good signatures of $commits commits"
 	eq "$commits" "$good" "every commit has a good signature"
-	if grep -q -e 'BAD' -e 'No signature' -e "Can't" audit.log; then die "a signature git does not accept"; fi
+	case "$log" in *BAD*|*"No signature"*|*"Can't"*) die "a signature git does not accept" ;; esac
 	rm -rf audit.git
 	note "the export held personal data in clear; it is removed"
 }
