@@ -375,6 +375,14 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 	}
 	if ((error = ruhu_bundle_check_prereqs(c->repo, b)) == RUHU_EWAITING) {
 		c->rep->waiting = 1;
+		for (size_t i = 0; i < ruhu_bundle_prereq_count(b); i++) {
+			const ruhu_bundle_prereq *p = ruhu_bundle_prereq_at(b, i);
+
+			if (!ruhu_object_exists(c->repo, &p->oid)) {
+				git_oid_tostr(c->rep->waiting_for, sizeof(c->rep->waiting_for), &p->oid);
+				break;
+			}
+		}
 		error = hold(c, data, len, ruhu_error_last());
 		goto done;
 	}
