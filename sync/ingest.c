@@ -337,7 +337,7 @@ static int open_bundle(ruhu_buf *plain, struct ctx *c, const void *data, size_t 
 	if ((error = ruhu_identity_boxkey(&box, c->hub)) < 0)
 		goto done;
 	if ((error = ruhu_envelope_open(plain, &env, c->dev.sign_key, box)) == RUHU_EAUTH)
-		error = ruhu_error_set(RUHU_EAUTH, "the bundle from %s is not signed by its key: %s",
+		error = ruhu_error_set(RUHU_EAUTH, "the bundle from %s is refused: %s",
 				       c->dev.id, ruhu_error_last());
 done:
 	ruhu_boxkey_free(box);
