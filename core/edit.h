@@ -34,6 +34,13 @@ struct ruhu_edit {
 	size_t nblobs;
 	const char *clear_meta;  /* a `_meta` key to delete once the commit is
 				  * written, in its transaction (visit close) */
+	/* for saves made by sync (review resolutions): more trailers and tree
+	 * entries, and a commit even when no row changed */
+	const ruhu_trailer *trailers;
+	size_t ntrailers;
+	const ruhu_tree_entry *entries;
+	size_t nentries;
+	int allow_empty;
 	struct edit_stmt stmts[RUHU_EDIT_STMTS]; /* edit.c, design note 5 */
 	size_t nstmts, evict;
 };

@@ -162,7 +162,7 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 		error = ruhu_sql_error(db, rc, "take the captured changes");
 		goto fail;
 	}
-	if (nraw == 0) {
+	if (nraw == 0 && !e->allow_empty) {
 		/* nothing changed: no commit (the transaction may still hold
 		 * writes to non-record tables the caller made; keep them) */
 		if ((error = ruhu_replica_commit(e->r)) < 0)
@@ -172,11 +172,11 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 		goto done;
 	}
 	if ((error = ruhu_save_tables(&tables, &ntables, e->schema)) < 0 ||
-	    (error = ruhu_changeset_canonicalize(&canon, raw, (size_t)nraw, tables, ntables)) < 0 ||
-	    (error = check_frozen(e, canon.ptr, canon.size)) < 0)
+	    (nraw && (error = ruhu_changeset_canonicalize(&canon, raw, (size_t)nraw, tables, ntables)) < 0) ||
+	    (canon.size && (error = check_frozen(e, canon.ptr, canon.size)) < 0))
 		goto fail;
-	if (e->nblobs) {
-		if ((extra = calloc(e->nblobs, sizeof(*extra))) == NULL ||
+	if (e->nblobs + e->nentries) {
+		if ((extra = calloc(e->nblobs + e->nentries, sizeof(*extra))) == NULL ||
 		    (names = calloc(e->nblobs, sizeof(*names))) == NULL) {
 			error = ruhu_error_oom();
 			goto fail;
@@ -187,12 +187,16 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 			extra[i].path = names[i].ptr;
 			extra[i].oid = e->blobs[i].oid;
 		}
+		for (size_t i = 0; i < e->nentries; i++)
+			extra[e->nblobs + i] = e->entries[i];
 	}
 	spec.changeset = canon.ptr;
 	spec.len = canon.size;
 	spec.subject = subject;
 	spec.extra = extra;
-	spec.nextra = e->nblobs;
+	spec.nextra = e->nblobs + e->nentries;
+	spec.trailers = e->trailers;
+	spec.ntrailers = e->ntrailers;
 	spec.flags = RUHU_SAVE_LOCAL;
 	if ((error = ruhu_save_commit(out, e->r, &spec)) < 0 ||
 	    (e->clear_meta && (error = ruhu_meta_set(db, e->clear_meta, NULL)) < 0) ||

@@ -77,7 +77,33 @@ int ruhu_git_error(int giterr, const char *fmt, ...)
 		code = RUHU_EEXISTS;
 	else if (giterr == GIT_EAMBIGUOUS || giterr == GIT_EINVALIDSPEC)
 		code = RUHU_EINVALID;
+	else if (e && e->klass == GIT_ERROR_NOMEMORY)
+		code = RUHU_ENOMEM;
 	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
+}
+
+/* The ruhu code of an SQLite result (the replica's own mapping, without
+ * the replica at hand). */
+static int sql_code(int rc)
+{
+	if (rc == SQLITE_IOERR_DATA)
+		return RUHU_ECORRUPT;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return RUHU_EBUSY;
+	case SQLITE_NOMEM:
+		return RUHU_ENOMEM;
+	case SQLITE_FULL:
+		return RUHU_ENOSPACE;
+	case SQLITE_READONLY:
+		return RUHU_EREADONLY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return RUHU_ECORRUPT;
+	default:
+		return RUHU_ERROR;
+	}
 }
 
 static int sql_fail(backend *b, const char *what)
@@ -317,7 +343,7 @@ static int base_from_table(void **out, size_t *len, git_object_t *type, const gi
 		goto done;
 	}
 	if (rc != SQLITE_ROW) {
-		error = ruhu_error_set(RUHU_ERROR, "object store cannot read delta base %s: %s",
+		error = ruhu_error_set(sql_code(rc), "object store cannot read delta base %s: %s",
 			git_oid_tostr_s(oid), sqlite3_errmsg(b->db));
 		goto done;
 	}
@@ -342,7 +368,7 @@ static int object_to_table(const git_oid *oid, git_object_t type, const void *da
 	backend *b = payload;
 
 	if (store_object(b, oid, data, len, type) < 0)
-		return ruhu_error_set(sqlite3_errcode(b->db) == SQLITE_BUSY ? RUHU_EBUSY : RUHU_ERROR,
+		return ruhu_error_set(sql_code(sqlite3_extended_errcode(b->db)),
 			"object store cannot write object %s: %s", git_oid_tostr_s(oid),
 			sqlite3_errmsg(b->db));
 	return 0;
@@ -354,8 +380,7 @@ static int exec(sqlite3 *db, const char *sql, const char *what)
 
 	if (rc == SQLITE_OK)
 		return 0;
-	return ruhu_error_set((rc & 0xff) == SQLITE_BUSY ? RUHU_EBUSY : RUHU_ERROR,
-		"object store cannot %s: %s", what, sqlite3_errmsg(db));
+	return ruhu_error_set(sql_code(rc), "object store cannot %s: %s", what, sqlite3_errmsg(db));
 }
 
 /* All of the pack or nothing (odb.h, design note 3). */
@@ -467,7 +492,7 @@ int ruhu_odb_init(sqlite3 *db)
 static int new_backend(backend **out, sqlite3 *db)
 {
 	backend *b;
-	int error = 0;
+	int error = 0, rc;
 
 	*out = NULL;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -484,9 +509,9 @@ static int new_backend(backend **out, sqlite3 *db)
 	b->parent.writepack = b_writepack;
 	b->parent.free = b_free;
 	for (int i = 0; i < S_COUNT; i++)
-		if (sqlite3_prepare_v3(db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i],
-				       NULL) != SQLITE_OK) {
-			error = ruhu_error_set(RUHU_ERROR, "object store cannot prepare a statement: %s",
+		if ((rc = sqlite3_prepare_v3(db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i],
+					     NULL)) != SQLITE_OK) {
+			error = ruhu_error_set(sql_code(rc), "object store cannot prepare a statement: %s",
 				sqlite3_errmsg(db));
 			b_free(&b->parent);
 			return error;

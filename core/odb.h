@@ -52,7 +52,8 @@ sqlite3 *ruhu_odb_db(git_repository *repo);
 /**
  * Set the last error from libgit2's last error after a libgit2 call returned
  * `giterr` (< 0): "<what>: <libgit2 message>".  Returns the matching ruhu
- * code (not found, corrupt for a hash mismatch, -1 otherwise).
+ * code (not found, corrupt for a hash mismatch, out of memory when libgit2
+ * ran out, -1 otherwise).
  */
 int ruhu_git_error(int giterr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -241,7 +241,9 @@ static int hand_out(parser *ps, git_oid *oid, git_object_t type, const unsigned 
 	if (git_odb_hash(oid, data, len, type) < 0)
 		return ruhu_git_error(-1, "cannot hash a pack object");
 	if (type != GIT_OBJECT_BLOB &&
-	    (git_object_rawcontent_is_valid(&valid, (const char *)data, len, type) < 0 || !valid))
+	    git_object_rawcontent_is_valid(&valid, (const char *)data, len, type) < 0)
+		return ruhu_git_error(-1, "cannot check a pack object");
+	if (type != GIT_OBJECT_BLOB && !valid)
 		return ruhu_error_set(RUHU_ECORRUPT, "pack object %s is not a valid %s",
 			git_oid_tostr_s(oid), git_object_type2string(type));
 	ps->handed++;

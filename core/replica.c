@@ -16,7 +16,8 @@
  *     before anything else.  VACUUM INTO keeps them (rekey).
  *  4. Pragmas are set here once, for every later part: a 64 MiB page cache
  *     (plaintext lives only there, and it is what keeps the cost of the
- *     encryption small), synchronous FULL, secure_delete, temp_store MEMORY,
+ *     encryption small), synchronous FULL (EXTRA in DELETE mode: the folder
+ *     is synced after the journal's unlink), secure_delete, temp_store MEMORY,
  *     mmap off, a busy timeout, WAL unless DELETE is asked for.  The WAL is
  *     checkpointed at 4000 pages, not SQLite's 1000: a save writes about 16
  *     pages, so a checkpoint comes once in some 250 saves instead of once
@@ -24,6 +25,10 @@
  *     (docs/performance.md, "Saves"); the WAL file grows to about 16 MiB.
  *  5. Passphrase change and rekey are in replica_keys.c; open finishes a
  *     rekey that a crash interrupted (replica_finish_rekey).
+ *  6. Create writes the key file last, after the database is durable: the
+ *     key file is its commit point.  A folder with a database and no key
+ *     file is what a crash during create leaves (nothing can read it: the
+ *     random data key was only ever in memory), and create clears it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +113,15 @@ int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what)
 		return ruhu_error_set(RUHU_ENOSPACE, "no space left on device");
 	case SQLITE_READONLY:
 		return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only", r->dir);
+	case SQLITE_CANTOPEN:
+		/* a journal or WAL that cannot be made beside a database opened
+		 * read-only: read-only media or folder */
+		if (sys == EROFS || sys == EACCES || sys == EPERM ||
+		    (r->db && sqlite3_db_readonly(r->db, "main") == 1))
+			return ruhu_error_set(RUHU_EREADONLY, "replica %s is read-only (%s)", r->dir,
+					      sys == EROFS || sys == EACCES || sys == EPERM ? strerror(sys) :
+					      "read-only file system or folder");
+		return ruhu_error_set(RUHU_ERROR, "%s: %s", what, msg);
 	case SQLITE_NOMEM:
 		return ruhu_error_oom();
 	case SQLITE_NOTADB:
@@ -331,8 +345,12 @@ int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode)
 		return ruhu_error_set(RUHU_EBUSY, "replica %s is in use by another process", r->dir);
 	if (r->opts.synchronous == RUHU_SYNC_NORMAL && !wal)
 		return ruhu_error_set(RUHU_EINVALID, "synchronous=normal needs a replica in wal mode");
+	/* DELETE mode: EXTRA syncs the folder after the journal is unlinked
+	 * at commit; without it a power loss soon after COMMIT returned can
+	 * bring the journal back and roll the committed transaction back */
 	return ruhu_replica_exec(r, r->opts.synchronous == RUHU_SYNC_NORMAL ?
-				 "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+				 "PRAGMA synchronous=NORMAL" :
+				 wal ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=EXTRA");
 }
 
 static int check_format(ruhu_replica *r)
@@ -376,6 +394,21 @@ int replica_read_head(const char *path, unsigned char head[24], size_t *len)
 	return 0;
 }
 
+/* Is there a non-empty -journal or -wal beside the database? */
+static int has_recovery_file(const char *db_path)
+{
+	static const char *const suffixes[] = { "-journal", "-wal" };
+	char path[4096];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffixes[i]);
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Note 2: what is in DIR, before any key is tried. */
 static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *page1_zero)
 {
@@ -409,8 +442,16 @@ static int probe(ruhu_replica *r, unsigned char kcv[RUHU_VFS_KCV_SIZE], int *pag
 		*page1_zero = 1; /* a first transaction cut short: SQLite rolls it back */
 		return 0;
 	}
-	if (len < 24 || memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) != 0)
+	if (len < 24 || memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) != 0) {
+		/* a page 1 torn by power loss in a commit or a checkpoint: the hot
+		 * journal or the WAL holds its good copy, and SQLite's recovery
+		 * repairs it; the key is known good from the key file */
+		if (len > 0 && has_recovery_file(r->db_path)) {
+			*page1_zero = 1;
+			return 0;
+		}
 		return ruhu_error_set(RUHU_EINVALID, "%s is not a ruhu replica database", r->db_path);
+	}
 	memcpy(kcv, head + 8, RUHU_VFS_KCV_SIZE);
 	return 0;
 }
@@ -510,18 +551,19 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 	}
 	if ((error = ruhu_vfs_register(&r->vfs, base_vfs)) < 0 || (error = mkdir_p(dir)) < 0)
 		goto done;
-	if (replica_exists(r->db_path) || replica_exists(r->key_path)) {
+	if (replica_exists(r->key_path)) {
 		error = ruhu_error_set(RUHU_EEXISTS, "%s already holds a replica", dir);
 		goto done;
 	}
+	/* note 6: a database without a key file is what an interrupted create
+	 * leaves; its random data key is gone with it, so nothing can ever read
+	 * it: clear it and start again */
+	replica_remove_db_files(r->db_path);
 	randombytes_buf(r->key, RUHU_KEYFILE_KEY_SIZE);
 	if ((error = ruhu_keyfile_init(&r->keyfile, r->opts.kdf_opslimit, r->opts.kdf_memlimit)) < 0 ||
 	    (error = ruhu_keyfile_derive(r->kek, &r->keyfile, passphrase, len)) < 0)
 		goto done;
 	ruhu_keyfile_wrap(&r->keyfile, r->key, r->kek);
-	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
-		goto done;
-	made_key = 1;
 	made_db = 1;
 	if ((error = replica_open_db(r, r->db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) < 0)
 		goto done;
@@ -532,6 +574,11 @@ int ruhu_replica_create_ext(ruhu_replica **out, const char *dir, const char *pas
 	    (error = ruhu_replica_exec(r, "BEGIN IMMEDIATE; "
 			"CREATE TABLE _meta(key TEXT PRIMARY KEY, value ANY) STRICT; "
 			"INSERT INTO _meta(key, value) VALUES ('format', 1); COMMIT")) < 0)
+		goto done;
+	/* the key file is the commit point of create (note 6); a write that
+	 * fails part way may still leave it, so failure removes it */
+	made_key = 1;
+	if ((error = ruhu_keyfile_write(r->key_path, &r->keyfile)) < 0)
 		goto done;
 	*out = r;
 	r = NULL;
@@ -555,6 +602,28 @@ int ruhu_replica_create(ruhu_replica **out, const char *dir, const char *passphr
 
 /* ---- check and sql ---- */
 
+/*
+ * Does an integrity-check line say a page could not be read for a reason
+ * other than damage?  SQLite 3.40 writes "unable to get the page. error
+ * code=N" with N the result of the read: a failed authentication
+ * (SQLITE_IOERR_DATA) or SQLITE_CORRUPT is damage; another I/O error or
+ * SQLITE_NOMEM means the check could not run.
+ */
+static int unreadable(const char *line)
+{
+	const char *p = strstr(line, "unable to get the page. error code=");
+	char *end;
+	long code;
+
+	if (p == NULL)
+		return 0;
+	code = strtol(p + strlen("unable to get the page. error code="), &end, 10);
+	if (end == p)
+		return 0;
+	return code == SQLITE_NOMEM ||
+	       ((code & 0xff) == SQLITE_IOERR && code != SQLITE_IOERR_DATA);
+}
+
 int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -562,18 +631,36 @@ int ruhu_replica_check(ruhu_replica *r, ruhu_replica_check_report *out)
 
 	memset(out, 0, sizeof(*out));
 	ruhu_vfs_clear_failure();
+	/* after a power loss in a checkpoint, pages of replica.db whose newest
+	 * version is in the WAL may be torn: copy the WAL back first (passive:
+	 * what a reader of another process holds stays, and is not waited for) */
+	rc = sqlite3_wal_checkpoint_v2(r->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		return ruhu_replica_sqlite_error(r, rc, "cannot checkpoint before the check");
 	if ((error = ruhu_replica_exec(r, "BEGIN")) < 0)
 		return error;
 	if ((rc = sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &st, NULL)) == SQLITE_OK) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *line = (const char *)sqlite3_column_text(st, 0);
 
+			if (line && unreadable(line)) {
+				error = ruhu_error_set(RUHU_ERROR, "cannot check replica %s: %s", r->dir, line);
+				sqlite3_finalize(st);
+				ruhu_replica_rollback(r);
+				return error;
+			}
 			if (line && strcmp(line, "ok") != 0 && out->integrity_errors++ == 0)
 				snprintf(out->first_error, sizeof(out->first_error), "%s", line);
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		ruhu_replica_sqlite_error(r, rc, "integrity check failed");
+		/* a page that fails authentication is damage; a read that fails
+		 * or memory that runs out means the check could not run */
+		if ((error = ruhu_replica_sqlite_error(r, rc, "integrity check failed")) != RUHU_ECORRUPT) {
+			sqlite3_finalize(st);
+			ruhu_replica_rollback(r);
+			return error;
+		}
 		if (out->integrity_errors++ == 0)
 			snprintf(out->first_error, sizeof(out->first_error), "%s", ruhu_error_last());
 	}

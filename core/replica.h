@@ -55,7 +55,7 @@ const char *ruhu_replica_dir(const ruhu_replica *r);
  *   SQLITE_FULL, ENOSPC  -> RUHU_ENOSPACE "no space left on device"
  *   SQLITE_IOERR_DATA    -> RUHU_ECORRUPT naming the file and page that failed
  *   SQLITE_CORRUPT/NOTADB-> RUHU_ECORRUPT
- *   SQLITE_READONLY      -> RUHU_EREADONLY
+ *   SQLITE_READONLY, SQLITE_CANTOPEN on read-only media -> RUHU_EREADONLY
  *   SQLITE_CONSTRAINT, SQLITE_ERROR -> RUHU_EINVALID "WHAT: sqlite's message"
  *   SQLITE_NOMEM         -> RUHU_ENOMEM
  * `what` says what was being done ("cannot save the visit").  Returns the code.

@@ -28,6 +28,7 @@
 #include "core/hlc.h"
 #include "core/identity.h"
 #include "core/meta.h"
+#include "core/provenance.h"
 #include "core/refs.h"
 #include "core/save.h"
 
@@ -156,7 +157,7 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 	} else if (error < 0) {
 		goto done;
 	}
-	if ((error = ruhu_digest_apply_changeset(&digest, db, spec->changeset, spec->len)) < 0 ||
+	if ((spec->len && (error = ruhu_digest_apply_changeset(&digest, db, spec->changeset, spec->len)) < 0) ||
 	    (error = ruhu_digest_store(db, &digest)) < 0)
 		goto done;
 	ruhu_digest_hex(digest_hex, &digest);
@@ -221,10 +222,10 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 		goto done;
 	}
 	entries[0].path = "changeset";
-	if ((error = write_blob(&entries[0].oid, repo, spec->changeset, spec->len)) < 0)
+	if ((error = write_blob(&entries[0].oid, repo, spec->len ? spec->changeset : "", spec->len)) < 0)
 		goto done;
 	entries[1].path = "changes.txt";
-	if ((error = ruhu_changeset_text(&text, spec->changeset, spec->len, db, NULL, NULL)) < 0 ||
+	if ((spec->len && (error = ruhu_changeset_text(&text, spec->changeset, spec->len, db, NULL, NULL)) < 0) ||
 	    (error = write_blob(&entries[1].oid, repo, text.ptr ? text.ptr : "", text.size)) < 0)
 		goto done;
 	nentries = 2;
@@ -265,8 +266,10 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 		goto done;
 	if (spec->subject)
 		error = ruhu_buf_puts(&subject, spec->subject);
-	else
+	else if (spec->len)
 		error = ruhu_save_subject(&subject, spec->changeset, spec->len);
+	else
+		error = ruhu_buf_puts(&subject, "no change");
 	if (error < 0)
 		goto done;
 	if ((trailers = calloc(spec->ntrailers + 8, sizeof(*trailers))) == NULL) {
@@ -305,7 +308,7 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 					     -1, &st, NULL)) == SQLITE_OK) {
 			sqlite3_bind_int64(st, 1, seq);
 			sqlite3_bind_blob(st, 2, commit.id, GIT_OID_RAWSZ, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 3, spec->changeset, (int)spec->len, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 3, spec->len ? spec->changeset : "", (int)spec->len, SQLITE_STATIC);
 			rc = sqlite3_step(st);
 			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		}
@@ -315,13 +318,20 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 			goto done;
 		}
 	}
-	(void)authority;
+	if ((spec->flags & RUHU_SAVE_LOCAL) && authority) {
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &commit);
+		if (spec->len && (error = ruhu_provenance_record(db, spec->changeset, spec->len, hlc, self.ptr, hex)) < 0)
+			goto done;
+	}
 
 	if (out) {
 		out->committed = 1;
 		git_oid_tostr(out->id, sizeof(out->id), &commit);
 		out->seq = seq;
-		ruhu_changeset_count(&out->changes, spec->changeset, spec->len);
+		if (spec->len)
+			ruhu_changeset_count(&out->changes, spec->changeset, spec->len);
 	}
 done:
 	ruhu_signkey_free(key);

@@ -4,6 +4,7 @@
 #include "core/identity.h"
 #include "core/meta.h"
 #include "core/odb.h"
+#include "core/provenance.h"
 #include "core/refs.h"
 #include "core/setup.h"
 #include "schema/schema_db.h"
@@ -27,6 +28,7 @@ int ruhu_replica_setup(ruhu_replica *r, const char *self_id, const char *centre,
 	    (error = ruhu_identity_setup(r, self_id, centre)) < 0 ||
 	    (error = ruhu_odb_init(db)) < 0 ||
 	    (error = ruhu_refs_init(db)) < 0 ||
+	    (error = ruhu_provenance_init(db)) < 0 ||
 	    (error = ruhu_meta_set(db, "branch", branch)) < 0 ||
 	    (error = ruhu_meta_set_int(db, "track_pending", (flags & RUHU_SETUP_TRACK_PENDING) != 0)) < 0 ||
 	    (error = ruhu_meta_set_int(db, "authority", (flags & RUHU_SETUP_AUTHORITY) != 0)) < 0 ||

@@ -528,7 +528,7 @@ int ruhu_vfs_verify_pages(sqlite3 *db, int64_t *out_pages, int64_t *out_bad,
 	if (size == 0)
 		return 0;
 	if ((rc = f->real->pMethods->xRead(f->real, head, sizeof(head), 0)) != SQLITE_OK)
-		return ruhu_error_set(RUHU_ECORRUPT, "cannot read page 1 of %s", f->name);
+		return ruhu_error_set(RUHU_ERROR, "cannot read page 1 of %s", f->name);
 	psize = head[16] << 8 | head[17];
 	if (psize == 1)
 		psize = 65536;

@@ -30,7 +30,10 @@
  *     new database's first transaction writes page 1 last) reads as zeros,
  *     which SQLite takes for an empty header.  A foreign key check value or a
  *     plain SQLite header is SQLITE_NOTADB at once, before any recovery can
- *     run with the wrong key.
+ *     run with the wrong key.  A first sector that is neither (garbage left
+ *     by a write torn by power loss) reads as SQLite's magic with no page
+ *     size, so that the hot journal or the WAL can repair it; replica.c lets
+ *     such a file through only when a journal or WAL is there.
  *  6. Other main pages are placed by offset and size alone (offset / P + 1):
  *     page 1 need not exist yet when a new database's first pages are
  *     written, so the page size is never taken from it.
@@ -226,8 +229,20 @@ static int main_read_page1_part(struct vfs_file *f, unsigned char *buf, int amt,
 	}
 	if (rc != SQLITE_OK)
 		return rc;
-	if (!page1_head_ok(f, head))
-		return SQLITE_NOTADB;
+	if (!page1_head_ok(f, head)) {
+		if (memcmp(head, RUHU_VFS_MAGIC, RUHU_VFS_MAGIC_SIZE) == 0 ||
+		    memcmp(head, sqlite_magic, sizeof(sqlite_magic)) == 0)
+			return SQLITE_NOTADB;
+		/* neither ours nor SQLite's: a first sector torn by power loss;
+		 * a header with no page size (SQLite takes its default until the
+		 * journal or the WAL says otherwise) lets recovery run */
+		memset(buf, 0, (size_t)amt);
+		if (off < (sqlite3_int64)sizeof(sqlite_magic))
+			memcpy(buf, sqlite_magic + off,
+			       (size_t)(sizeof(sqlite_magic) - (size_t)off) < (size_t)amt ?
+			       sizeof(sqlite_magic) - (size_t)off : (size_t)amt);
+		return SQLITE_OK;
+	}
 	psize = header_page_size(head);
 	if (off + amt > psize)
 		return SQLITE_IOERR_READ;

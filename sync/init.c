@@ -16,6 +16,7 @@
 #include "core/replica.h"
 #include "core/setup.h"
 #include "ruhu/sync.h"
+#include "sync/hub.h"
 #include "schema/schema_db.h"
 
 static void remove_replica(const char *dir)
@@ -87,6 +88,7 @@ int ruhu_hub_init(ruhu_replica **out, const char *dir, const char *code, const c
 	if ((error = ruhu_replica_begin(r)) < 0)
 		goto done;
 	if ((error = ruhu_meta_set(db, "role", "hub")) < 0 ||
+	    (error = ruhu_hub_tables(db)) < 0 ||
 	    (error = ruhu_meta_set(db, "centre_name", name)) < 0 ||
 	    (cat && (error = ruhu_catalogue_store(db, cat)) < 0) ||
 	    (error = ruhu_replica_commit(r)) < 0)
