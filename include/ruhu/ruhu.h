@@ -8,5 +8,6 @@
 #include "ruhu/schema.h"
 #include "ruhu/core.h"
 #include "ruhu/sync.h"
+#include "ruhu/audit.h"
 
 #endif
