@@ -45,6 +45,12 @@ int cmd_log(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_show(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, const char **argv);
 /* cmd_audit.c */
+int cmd_audit_log(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_show(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_audit_record.c */
+int cmd_audit_history(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_blame(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_verify(struct cli_ctx *ctx, int argc, const char **argv);
 
 #endif

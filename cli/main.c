@@ -44,6 +44,11 @@ const struct cli_command cli_commands[] = {
 	{ NULL, "log", cmd_log, "ruhu -C DIR log [--json] [-n N]", "list the replica's commits, newest first" },
 	{ NULL, "show", cmd_show, "ruhu -C DIR show COMMIT [--json]", "show a commit and its changes" },
 	{ NULL, "status", cmd_status, "ruhu -C DIR status [--json]", "device, worker, open visit, saves not yet acknowledged, digest" },
+	{ "audit", "log", cmd_audit_log, "ruhu -C DIR audit log [--graph] [--since DATE] [--device ID] [--worker ID] [--json] [-n N]", "the history with merges, saves, resolutions and signatures" },
+	{ "audit", "show", cmd_audit_show, "ruhu -C DIR audit show COMMIT [--json]", "a commit's changes and, for a merge, its decisions" },
+	{ "audit", "history", cmd_audit_history, "ruhu -C DIR audit history TYPE ID [--json]", "every version of a record: who, when, device, visit, rule" },
+	{ "audit", "blame", cmd_audit_blame, "ruhu -C DIR audit blame TYPE ID [--json]", "each field of a record and the commit and rule that made it so" },
+	{ "audit", "verify", cmd_audit_verify, "ruhu -C DIR audit verify [--json]", "check every signature and object, replay the history, compare rows" },
 	{ "audit", "export", cmd_audit_export, "ruhu -C DIR audit export OUTDIR", "write the history as a git repository that stock git verifies" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
