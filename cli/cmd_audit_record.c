@@ -176,7 +176,9 @@ static int hist_one(const ruhu_audit_version *v, void *payload)
 	print_who(v);
 	putchar('\n');
 	for (size_t i = 0; i < v->nfields; i++) {
-		if (!v->changed[i])
+		/* an insert or delete lists the fields that hold something */
+		if (!v->changed[i] || (strcmp(v->op, "update") && v->before[i].type == RUHU_VALUE_NULL &&
+				       v->after[i].type == RUHU_VALUE_NULL))
 			continue;
 		printf("    %s: ", v->fields[i]);
 		if (!strcmp(v->op, "insert")) {
