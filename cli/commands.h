@@ -52,5 +52,8 @@ int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_audit_history(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_audit_blame(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_audit_verify(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_archive.c */
+int cmd_archive_export(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_archive_verify(struct cli_ctx *ctx, int argc, const char **argv);
 
 #endif
