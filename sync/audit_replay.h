@@ -35,6 +35,15 @@ void audit_replay_close(struct audit_replay *rp);
 int audit_replay_apply(struct audit_replay *rp, const void *cs, size_t len, struct audit_diff *diff);
 void audit_replay_digest(ruhu_digest *out, const struct audit_replay *rp);
 
+/* ---- the exact apply (audit_apply.c) ---- */
+struct audit_apply;
+int audit_apply_open(struct audit_apply **out, sqlite3 *db, const ruhu_schema *schema);
+void audit_apply_close(struct audit_apply *ap);
+/* Apply `cs` exactly to the database and fold it into *d (unchanged on
+ * failure); RUHU_ECONFLICT with `diff` filled when it does not fit. */
+int audit_apply_changeset(struct audit_apply *ap, ruhu_digest *d, const void *cs, size_t len,
+			  struct audit_diff *diff);
+
 /* Compare every record table with `replica`; RUHU_ECORRUPT with `diff`
  * filled at the first difference.  *rows gets the rows that matched. */
 int audit_replay_compare(struct audit_replay *rp, sqlite3 *replica, size_t *rows, struct audit_diff *diff);

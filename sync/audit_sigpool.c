@@ -23,6 +23,7 @@
 #include "sync/audit_sigpool.h"
 
 #define RING 1024
+#define BATCH 64
 
 struct job {
 	uint32_t slot;
@@ -33,7 +34,7 @@ struct audit_sigpool {
 	struct audit_sig *results;
 	struct job ring[RING];
 	size_t head, count;        /* ring: next job to take, jobs queued */
-	int closing, running;
+	int closing, running, idle; /* idle: the helper waits for work */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t more;
@@ -46,25 +47,33 @@ static void run(struct audit_sig *results, struct job *j)
 	ruhu_buf_dispose(&j->data);
 }
 
+/* The helper takes up to BATCH jobs per lock and is woken only when it
+ * waits (a signal per job would cost more than many checks). */
 static void *helper(void *arg)
 {
 	struct audit_sigpool *p = arg;
-	struct job j;
+	struct job batch[BATCH];
 
 	for (;;) {
+		size_t n = 0;
+
 		pthread_mutex_lock(&p->mu);
-		while (p->count == 0 && !p->closing)
+		while (p->count == 0 && !p->closing) {
+			p->idle = 1;
 			pthread_cond_wait(&p->more, &p->mu);
-		if (p->count == 0) {
-			pthread_mutex_unlock(&p->mu);
-			break;
+			p->idle = 0;
 		}
-		j = p->ring[p->head];
-		memset(&p->ring[p->head], 0, sizeof(p->ring[p->head]));
-		p->head = (p->head + 1) % RING;
-		p->count--;
+		while (p->count && n < BATCH) {
+			batch[n++] = p->ring[p->head];
+			memset(&p->ring[p->head], 0, sizeof(p->ring[p->head]));
+			p->head = (p->head + 1) % RING;
+			p->count--;
+		}
 		pthread_mutex_unlock(&p->mu);
-		run(p->results, &j);
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			run(p->results, &batch[i]);
 	}
 	return NULL;
 }
@@ -106,7 +115,8 @@ void audit_sigpool_submit(struct audit_sigpool *p, uint32_t slot, ruhu_buf *sig,
 		if (p->count < RING) {
 			p->ring[(p->head + p->count) % RING] = j;
 			p->count++;
-			pthread_cond_signal(&p->more);
+			if (p->idle)
+				pthread_cond_signal(&p->more);
 			pthread_mutex_unlock(&p->mu);
 			return;
 		}
