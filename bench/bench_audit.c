@@ -19,9 +19,12 @@
  *             replay with digests, and every row compared with the replica;
  *             with the helper thread (default) and without
  * The rate is main commits per second; the ratio is verify's rate over the
- * baseline's (target >= 0.5).
+ * baseline's (target >= 0.5).  Each round runs the three in turn; printed
+ * are the medians over the rounds of wall-clock time, of process CPU time
+ * (both threads of the helper variant: the measure a busy shared machine
+ * leaves intact) and of the per-round ratios.
  *
- *   bench_audit [COMMITS] [ROWS] [FOLDER]   (10000, 10, $TMPDIR or /tmp)
+ *   bench_audit [COMMITS] [ROWS] [ROUNDS] [FOLDER]   (10000, 10, 3, $TMPDIR or /tmp)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +41,37 @@
 #include "ruhu/ruhu.h"
 #include "schema/schema_db.h"
 
-static double now(void)
+#define MAX_ROUNDS 15
+
+static double clock_of(clockid_t id)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(id, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	return clock_of(CLOCK_MONOTONIC);
+}
+
+static double cpu(void)
+{
+	return clock_of(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what)
@@ -170,14 +198,15 @@ static int abort_all(void *ctx, int type, sqlite3_changeset_iter *it)
 }
 
 /* The baseline: the changesets applied with no checks (see the top). */
-static double baseline(const ruhu_schema *schema, const struct changesets *cs)
+static double baseline(const ruhu_schema *schema, const struct changesets *cs, double *cputime)
 {
 	sqlite3 *db = NULL;
-	double t0, t;
+	double t0, c0, t;
 
 	sqlok(db, sqlite3_open(":memory:", &db), "open");
 	check(ruhu_schema_install(db, schema), "install");
 	t0 = now();
+	c0 = cpu();
 	sqlok(db, sqlite3_exec(db, "PRAGMA cache_size = -262144; BEGIN", NULL, NULL, NULL), "begin");
 	for (size_t i = 0; i < cs->n; i++)
 		if (cs->v[i].size)
@@ -185,22 +214,26 @@ static double baseline(const ruhu_schema *schema, const struct changesets *cs)
 			      "apply");
 	sqlok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
 	t = now() - t0;
+	*cputime = cpu() - c0;
 	sqlite3_close(db);
 	return t;
 }
 
-static double verify(ruhu_replica **r, const char *dir, unsigned int threads, ruhu_audit_verify_report *rep)
+static double verify(ruhu_replica **r, const char *dir, unsigned int threads, ruhu_audit_verify_report *rep,
+		     double *cputime)
 {
 	ruhu_replica_options o = options();
 	ruhu_audit_verify_opts vo = RUHU_AUDIT_VERIFY_OPTS_INIT;
-	double t0, t;
+	double t0, c0, t;
 
 	ruhu_replica_free(*r);
 	check(ruhu_replica_open(r, dir, "pw", 2, &o), "reopen");
 	vo.threads = threads;
 	t0 = now();
+	c0 = cpu();
 	check(ruhu_audit_verify(rep, *r, &vo), "verify");
 	t = now() - t0;
+	*cputime = cpu() - c0;
 	return t;
 }
 
@@ -208,7 +241,8 @@ int main(int argc, char **argv)
 {
 	long commits = argc > 1 ? strtol(argv[1], NULL, 10) : 10000;
 	long rows = argc > 2 ? strtol(argv[2], NULL, 10) : 10;
-	const char *base = argc > 3 ? argv[3] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	int rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3;
+	const char *base = argc > 4 ? argv[4] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	ruhu_replica_options o = options();
 	ruhu_replica *r = NULL;
 	ruhu_audit_verify_report rep;
@@ -216,10 +250,11 @@ int main(int argc, char **argv)
 	const ruhu_schema *schema;
 	git_oid head;
 	char dir[512];
-	double t0, tbuild, tread, tbase, tver, tver1;
+	double t0, tbuild, tread, tb[MAX_ROUNDS], cb[MAX_ROUNDS], tv[MAX_ROUNDS], cv[MAX_ROUNDS], t1[MAX_ROUNDS],
+	       c1[MAX_ROUNDS], rv[MAX_ROUNDS], r1[MAX_ROUNDS], rcv[MAX_ROUNDS], rc1[MAX_ROUNDS];
 
-	if (commits < 1 || rows < 1) {
-		fprintf(stderr, "usage: bench_audit [COMMITS] [ROWS] [FOLDER]\n");
+	if (commits < 1 || rows < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "usage: bench_audit [COMMITS] [ROWS] [ROUNDS (1-%d)] [FOLDER]\n", MAX_ROUNDS);
 		return 2;
 	}
 	check(ruhu_init(), "init");
@@ -239,22 +274,33 @@ int main(int argc, char **argv)
 	check(ruhu_history_walk(cs.repo, &head, NULL, 0, RUHU_HISTORY_FIRST_PARENT | RUHU_HISTORY_REVERSE, take, &cs),
 	      "walk");
 	tread = now() - t0;
-	tbase = baseline(schema, &cs);
 
-	tver = verify(&r, dir, 0, &rep);
-	printf("hub: %ld commits, %zu rows; built in %.1f s (%.0f saves/s); changesets read in %.2f s\n", commits,
-	       rep.rows, tbuild, commits / tbuild, tread);
-	printf("verified: %zu commits, %zu signatures, %zu objects, %zu replayed, %zu digests, %zu rows\n",
-	       rep.commits, rep.signatures, rep.objects, rep.replayed, rep.digests, rep.rows);
-	ruhu_audit_verify_report_dispose(&rep);
-	tver1 = verify(&r, dir, 1, &rep);
-	ruhu_audit_verify_report_dispose(&rep);
-	printf("%-44s %8.2f s %9.0f commits/s\n", "baseline: sqlite3changeset_apply, no checks", tbase,
-	       commits / tbase);
-	printf("%-44s %8.2f s %9.0f commits/s  ratio %.2f\n", "audit verify (helper thread)", tver, commits / tver,
-	       tbase / tver);
-	printf("%-44s %8.2f s %9.0f commits/s  ratio %.2f\n", "audit verify (one thread)", tver1, commits / tver1,
-	       tbase / tver1);
+	for (int i = 0; i < rounds; i++) {
+		/* the replica is reopened by each verify: its schema too */
+		check(ruhu_replica_schema(&schema, r), "schema");
+		tb[i] = baseline(schema, &cs, &cb[i]);
+		tv[i] = verify(&r, dir, 0, &rep, &cv[i]);
+		if (i == 0) {
+			printf("hub: %ld commits, %zu rows; built in %.1f s (%.0f saves/s); changesets read in %.2f s\n",
+			       commits, rep.rows, tbuild, commits / tbuild, tread);
+			printf("verified: %zu commits, %zu signatures, %zu objects, %zu replayed, %zu digests, "
+			       "%zu rows\n", rep.commits, rep.signatures, rep.objects, rep.replayed, rep.digests, rep.rows);
+		}
+		ruhu_audit_verify_report_dispose(&rep);
+		t1[i] = verify(&r, dir, 1, &rep, &c1[i]);
+		ruhu_audit_verify_report_dispose(&rep);
+		rv[i] = tb[i] / tv[i];
+		r1[i] = tb[i] / t1[i];
+		rcv[i] = cb[i] / cv[i];
+		rc1[i] = cb[i] / c1[i];
+	}
+	printf("medians of %d rounds          wall s   commits/s   cpu s   ratio (wall)   ratio (cpu)\n", rounds);
+	printf("baseline: changeset_apply   %8.2f %11.0f %7.2f\n", median(tb, rounds), commits / median(tb, rounds),
+	       median(cb, rounds));
+	printf("verify, helper thread       %8.2f %11.0f %7.2f %14.2f %13.2f\n", median(tv, rounds),
+	       commits / median(tv, rounds), median(cv, rounds), median(rv, rounds), median(rcv, rounds));
+	printf("verify, one thread          %8.2f %11.0f %7.2f %14.2f %13.2f\n", median(t1, rounds),
+	       commits / median(t1, rounds), median(c1, rounds), median(r1, rounds), median(rc1, rounds));
 	for (size_t i = 0; i < cs.n; i++)
 		ruhu_buf_dispose(&cs.v[i]);
 	free(cs.v);
