@@ -8,6 +8,14 @@
  *     path without empty, `.` or `..` parts, control characters or a
  *     leading `\` (sha256sum's escape mark, which ruhu never writes); a path
  *     listed twice is refused.  At most MAX_LINES lines.
+ *
+ *       Manifest line (sha256sum's text format; frozen):
+ *       OFFSET  SIZE  DESCRIPTION
+ *       0       64    SHA-256 of the file, lowercase hex (uppercase accepted)
+ *       64      2     "  " (two spaces), or " *" (sha256sum's binary mark)
+ *       66      n     the path, relative to the package folder, '/'-separated
+ *       66+n    1     line feed
+ *
  *  2. Checks, in order, stopping at the first problem (RUHU_ECORRUPT naming
  *     the file): every listed file is a regular file (symbolic links are
  *     not followed) whose SHA-256 is the listed one; no other file is in the

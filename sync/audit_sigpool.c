@@ -47,8 +47,9 @@ static void run(struct audit_sig *results, struct job *j)
 	ruhu_buf_dispose(&j->data);
 }
 
-/* The helper takes up to BATCH jobs per lock and is woken only when it
- * waits (a signal per job would cost more than many checks). */
+/* The helper takes up to BATCH jobs per lock, and is woken only when it
+ * waits and a whole batch is queued: a wake-up per job (a futex call and a
+ * context switch) cost more than the checks saved. */
 static void *helper(void *arg)
 {
 	struct audit_sigpool *p = arg;
@@ -115,7 +116,7 @@ void audit_sigpool_submit(struct audit_sigpool *p, uint32_t slot, ruhu_buf *sig,
 		if (p->count < RING) {
 			p->ring[(p->head + p->count) % RING] = j;
 			p->count++;
-			if (p->idle)
+			if (p->idle && p->count >= BATCH)
 				pthread_cond_signal(&p->more);
 			pthread_mutex_unlock(&p->mu);
 			return;
