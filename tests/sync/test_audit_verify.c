@@ -167,6 +167,37 @@ START_TEST(test_audit_verify_finds_a_row_changed_behind_ruhus_back)
 }
 END_TEST
 
+START_TEST(test_audit_verify_names_the_first_divergence_of_the_replay)
+{
+	ruhu_audit_verify_report rep;
+	const ruhu_audit_problem *p;
+	ruhu_status st;
+	char sql[256];
+
+	/* a row changed behind ruhu's back, then saved over at the hub: the
+	 * save's changeset starts from the altered value, which the history
+	 * never wrote */
+	snprintf(sql, sizeof(sql), "UPDATE person SET phone = '13000000000' WHERE id = '%s'", s.person);
+	exec_sql(s.hub, sql);
+	story_set(s.hub, "person", s.person, "phone", "13911112222");
+	rt_ok(ruhu_status_get(&st, s.hub));
+	p = one_problem(&rep, s.hub, "replay-conflict");
+	ck_assert_uint_eq(rep.nproblems, 1);
+	ck_assert_str_eq(p->commit, st.head);
+	ck_assert_str_eq(p->type, "person");
+	ck_assert_str_eq(p->id, s.person);
+	ck_assert_str_eq(p->field, "phone");
+	ck_assert_str_eq(p->expected, "\"13000000000\"");
+	ck_assert_str_eq(p->found, "\"13922222222\"");
+	ck_assert_ptr_nonnull(strstr(p->message, "holds other values than the history expects"));
+	/* every commit before it replayed and matched; no rows compared */
+	ck_assert_uint_eq(rep.digests, rep.replayed);
+	ck_assert_uint_gt(rep.replayed, 10);
+	ck_assert_uint_eq(rep.rows, 0);
+	ruhu_audit_verify_report_dispose(&rep);
+}
+END_TEST
+
 /* The commit `back` first parents behind main's head. */
 static void main_commit(git_oid *out, ruhu_replica *r, int back)
 {
@@ -361,6 +392,7 @@ Suite *audit_verify_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_audit_verify_passes_and_counts);
 	tcase_add_test(tc, test_audit_verify_finds_a_row_changed_behind_ruhus_back);
+	tcase_add_test(tc, test_audit_verify_names_the_first_divergence_of_the_replay);
 	tcase_add_test(tc, test_audit_verify_finds_a_deleted_commit_object);
 	tcase_add_test(tc, test_audit_verify_finds_a_commit_signed_with_another_key);
 	tcase_add_test(tc, test_audit_verify_finds_a_save_taken_in_after_revocation);
