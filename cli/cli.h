@@ -180,4 +180,26 @@ void cli_print_record(FILE *out, const ruhu_schema *schema, const char *type, in
  * save, to `out`. */
 void cli_print_save(FILE *out, const ruhu_save_info *info);
 
+/* --- progress bar on a terminal (progress.c) --- */
+struct cli_progress {
+	const char *label;  /* shown before the bar, e.g. the file's name */
+	int tty;            /* stderr is a terminal: draw; else nothing */
+	int drawn;          /* characters of the bar drawn, -1: none */
+	int shown;          /* something is on the line */
+};
+
+void cli_progress_init(struct cli_progress *p, const char *label);
+/* A ruhu_progress_cb: payload is the struct cli_progress. */
+void cli_progress_cb(size_t done, size_t total, void *payload);
+/* Clear the bar's line (when one was drawn). */
+void cli_progress_end(struct cli_progress *p);
+
+/* --- files for the sync commands (cmd_sync.c) --- */
+/* Read a bundle, reply or request file; prints the error itself and
+ * returns CLI_FAIL, or CLI_OK. */
+int cli_read_sync_file(ruhu_buf *out, const char *path);
+/* "2026-11-27 09:14" in the centre's zone (+08:00) for a time in ms since
+ * 1970; "never" for 0. */
+void cli_format_ms(char *out, size_t size, int64_t ms);
+
 #endif

@@ -7,8 +7,9 @@
  *     passphrase comes from $RUHU_PASSPHRASE or a prompt asked twice, and the
  *     Argon2id cost from --kdf-ops/--kdf-mem or RUHU_TEST_KDF=fast
  *     (cli_kdf_options, shared with cmd_replica.c).
- *  2. `device init` makes the replica only; the enrolment request that the
- *     hub reads is written by the sync commands.
+ *  2. `device init` also writes the tablet's enrolment request (public keys
+ *     only, signed) to DIR/<device>.request or --request-out FILE, for the
+ *     hub's `ruhu hub enrol`; `ruhu device request` writes it again.
  */
 #include <string.h>
 
@@ -18,13 +19,15 @@
 int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 {
 	ruhu_replica_options opts = RUHU_REPLICA_OPTIONS_INIT;
-	ruhu_buf pass = RUHU_BUF_INIT;
+	ruhu_buf pass = RUHU_BUF_INIT, req = RUHU_BUF_INIT, path = RUHU_BUF_INIT;
 	ruhu_replica *r = NULL;
-	const char *device = NULL;
+	const char *device = NULL, *request_out = NULL;
 	long ops = 0, mem = 0;
 	int rc;
 	struct cli_option options[] = {
 		CLI_STRING(0, "device", &device, "ID", "the tablet's id, e.g. tab-07"),
+		CLI_STRING(0, "request-out", &request_out, "FILE", "where to write the enrolment request "
+			   "(default: DIR/ID.request)"),
 		CLI_INT(0, "kdf-ops", &ops, "N", "argon2id passes (default 3)"),
 		CLI_INT(0, "kdf-mem", &mem, "MIB", "argon2id memory in MiB (default 256)"),
 		CLI_END
@@ -45,9 +48,19 @@ int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 		goto done;
 	}
 	printf("created device replica %s for %s\n", argv[0], device);
+	if ((request_out == NULL && ruhu_buf_printf(&path, "%s/%s.request", argv[0], device) < 0) ||
+	    ruhu_enrol_request(&req, r) < 0 ||
+	    ruhu_file_write(request_out ? request_out : path.ptr, req.ptr, req.size) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	printf("wrote the enrolment request to %s: the hub enrols it with 'ruhu hub enrol'\n",
+	       request_out ? request_out : path.ptr);
 done:
 	ruhu_replica_free(r);
 	ruhu_buf_dispose_secure(&pass);
+	ruhu_buf_dispose(&req);
+	ruhu_buf_dispose(&path);
 	return rc;
 }
 

@@ -12,6 +12,9 @@
  *     offset), which is the centre's.
  *  3. --json output has stable keys; a commit without a visit has
  *     "visit": null.
+ *  4. `log` walks the replica's own branch; `log --main` the hub's main (on
+ *     a tablet: refs/remotes/hub/main, as far as it has pulled), where the
+ *     hub's merges, enrolments and review resolutions are.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -96,15 +99,18 @@ static int log_line(const ruhu_log_entry *e, void *payload)
 	return 0;
 }
 
-/* log [--json] [-n N] */
+/* log [--json] [-n N] [--main] */
 int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 {
 	struct log_out o = { .max = LONG_MIN };
 	ruhu_replica *r = NULL;
-	int rc;
+	ruhu_status st;
+	const char *ref = NULL;
+	int rc, main_ = 0;
 	struct cli_option options[] = {
 		CLI_BOOL(0, "json", &o.json, "print a JSON array of commits"),
 		CLI_INT('n', "max-count", &o.max, "N", "show at most N commits, the newest"),
+		CLI_BOOL(0, "main", &main_, "the hub's main (on a tablet: as far as it has pulled)"),
 		CLI_END
 	};
 
@@ -114,11 +120,18 @@ int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 		return cli_error(CLI_USAGE, "-n must not be negative");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
+	if (main_ && ruhu_status_get(&st, r) < 0) {
+		rc = cli_fail();
+		ruhu_replica_free(r);
+		return rc;
+	}
+	if (main_)
+		ref = strcmp(st.role, "hub") ? "refs/remotes/hub/main" : "refs/heads/main";
 	if (o.json) {
 		cli_json_init(&o.j);
 		cli_json_array_begin(&o.j);
 	}
-	if (ruhu_log(r, NULL, 0, log_line, &o) < 0) {
+	if (ruhu_log(r, ref, 0, log_line, &o) < 0) {
 		rc = cli_fail();
 		ruhu_buf_dispose(&o.j.buf);
 	} else if (o.json) {

@@ -9,5 +9,6 @@
 #include "ruhu/core.h"
 #include "ruhu/sync.h"
 #include "ruhu/audit.h"
+#include "ruhu/report.h"
 
 #endif
