@@ -333,10 +333,14 @@ int cmd_audit_show(struct cli_ctx *ctx, int argc, const char **argv)
 
 /* ---- export ---- */
 
-/* audit export OUTDIR */
+/* audit export OUTDIR [--json] */
 int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv)
 {
-	struct cli_option options[] = { CLI_END };
+	int json = 0;
+	struct cli_option options[] = {
+		CLI_BOOL(0, "json", &json, "print what was written as JSON"),
+		CLI_END
+	};
 	ruhu_audit_export_info info;
 	ruhu_replica *r = NULL;
 	int rc;
@@ -351,6 +355,20 @@ int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv)
 	}
 	cli_warn("the export at %s holds personal data in clear (not encrypted): keep it on "
 		 "protected storage and delete it when the audit is done", argv[0]);
+	if (json) {
+		struct cli_json j;
+
+		cli_json_init(&j);
+		cli_json_object_begin(&j);
+		cli_json_kv_string(&j, "folder", argv[0]);
+		cli_json_kv_int(&j, "branches", (long long)info.refs);
+		cli_json_kv_int(&j, "signing_keys", (long long)info.signers);
+		json_opt(&j, "head", info.head);
+		cli_json_kv_string(&j, "readme", "README");
+		cli_json_object_end(&j);
+		rc = cli_json_print(&j);
+		goto done;
+	}
 	printf("exported %zu %s and %zu %s to %s (HEAD %s)\n", info.refs,
 	       info.refs == 1 ? "branch" : "branches", info.signers,
 	       info.signers == 1 ? "signing key" : "signing keys", argv[0],

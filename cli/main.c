@@ -66,7 +66,7 @@ const struct cli_command cli_commands[] = {
 	{ "audit", "history", cmd_audit_history, "ruhu -C DIR audit history TYPE ID [--json]", "every version of a record: who, when, device, visit, rule" },
 	{ "audit", "blame", cmd_audit_blame, "ruhu -C DIR audit blame TYPE ID [--json]", "each field of a record and the commit and rule that made it so" },
 	{ "audit", "verify", cmd_audit_verify, "ruhu -C DIR audit verify [--json]", "check every signature and object, replay the history, compare rows" },
-	{ "audit", "export", cmd_audit_export, "ruhu -C DIR audit export OUTDIR", "write the history as a git repository that stock git verifies" },
+	{ "audit", "export", cmd_audit_export, "ruhu -C DIR audit export OUTDIR [--json]", "write the history as a git repository that stock git verifies" },
 	{ "archive", "export", cmd_archive_export, "ruhu -C HUB archive export --closed-before DATE OUT [--json]", "write the archive package of closed cases (catalogue, histories, attachments, SHA-256 manifest)" },
 	{ "archive", "verify", cmd_archive_verify, "ruhu [-C HUB] archive verify OUT [--json]", "check an archive package against its manifest (and the hub's record of it)" },
 	{ "report", "deadlines", cmd_report_deadlines, "ruhu -C DIR report deadlines [--as-of DATE] [--within N] [--worker ID | --all] [--json]", "applications overdue and due within N working days (6.2.2)" },

@@ -71,7 +71,8 @@ contains "$out" '"problems":[]' "no problem"
 
 # --- export: the README for auditors, its ssh-keygen recipe run as written ---
 O="$T/export"
-ok ruhu audit export "$O" >/dev/null
+out=$(ok ruhu audit export "$O" --json)
+contains "$out" '"branches":1,"signing_keys":1,"head":"main","readme":"README"' "export --json"
 contains "$(cat "$T/.err")" "holds personal data in clear" "export warns"
 [ -f "$O/README" ] || die "no README in the export"
 grep -q 'PERSONAL DATA IN CLEAR' "$O/README" || die "README: personal data"
