@@ -66,7 +66,16 @@ int cmd_bundle_verify(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_bundle_list(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_bundle_open(struct cli_ctx *ctx, int argc, const char **argv);
 /* cmd_audit.c */
+int cmd_audit_log(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_show(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_audit_record.c */
+int cmd_audit_history(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_blame(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_audit_verify(struct cli_ctx *ctx, int argc, const char **argv);
+/* cmd_archive.c */
+int cmd_archive_export(struct cli_ctx *ctx, int argc, const char **argv);
+int cmd_archive_verify(struct cli_ctx *ctx, int argc, const char **argv);
 /* cmd_report.c */
 int cmd_report_deadlines(struct cli_ctx *ctx, int argc, const char **argv);
 int cmd_report_staffing(struct cli_ctx *ctx, int argc, const char **argv);
