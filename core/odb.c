@@ -132,22 +132,20 @@ static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
 	return st;
 }
 
-/* The bytes of an object whose row's data column is `data` (n bytes) and
- * whose size column is `size`, into `buf` of `size` bytes (design note 6).
- * 0, or -1 when the row is not a stored object of that size. */
-static int unpack(unsigned char *buf, const void *data, size_t n, sqlite3_int64 size)
+/* Is a row's data deflated (design note 6)?  Only a blob whose data is
+ * shorter than its size; any other mismatch is returned as stored, so that
+ * libgit2's hash check names the object as altered. */
+static int deflated(sqlite3_int64 type, size_t n, sqlite3_int64 size)
+{
+	return type == GIT_OBJECT_BLOB && size >= 0 && (sqlite3_int64)n < size;
+}
+
+/* Inflate `n` bytes at `data` into exactly `size` bytes at `buf`. */
+static int inflate_to(unsigned char *buf, const void *data, size_t n, size_t size)
 {
 	uLongf out = (uLongf)size;
 
-	if (size < 0 || (sqlite3_int64)(uLongf)size != size)
-		return -1;
-	if ((sqlite3_int64)n == size) {
-		if (n)
-			memcpy(buf, data, n);
-		return 0;
-	}
-	if ((sqlite3_int64)n > size || uncompress(buf, &out, data, (uLong)n) != Z_OK ||
-	    (sqlite3_int64)out != size)
+	if ((size_t)out != size || uncompress(buf, &out, data, (uLong)n) != Z_OK || (size_t)out != size)
 		return -1;
 	return 0;
 }
@@ -160,26 +158,31 @@ static int row_data(void **out, size_t *len, git_object_t *type, backend *b, sql
 	const void *data = sqlite3_column_blob(st, dcol);
 	int n = sqlite3_column_bytes(st, dcol);
 	sqlite3_int64 t = sqlite3_column_int64(st, tcol), size = sqlite3_column_int64(st, dcol + 1);
+	int packed = deflated(t, (size_t)(n > 0 ? n : 0), size);
+	size_t want = packed ? (size_t)size : (size_t)(n > 0 ? n : 0);
 	void *buf;
 
-	if (n < 0 || t < GIT_OBJECT_COMMIT || t > GIT_OBJECT_TAG || size < 0 ||
-	    (uint64_t)size > SIZE_MAX - 1) {
+	if (n < 0 || t < GIT_OBJECT_COMMIT || t > GIT_OBJECT_TAG || (packed && (uint64_t)size > SIZE_MAX - 1)) {
 		git_error_set_str(GIT_ERROR_ODB, "object store holds a row of unknown type");
 		return -1;
 	}
-	if ((buf = git_odb_backend_data_alloc(&b->parent, (size_t)size + 1)) == NULL) {
+	if ((buf = git_odb_backend_data_alloc(&b->parent, want + 1)) == NULL) {
 		git_error_set_oom();
 		return -1;
 	}
-	if (unpack(buf, data, (size_t)n, size) < 0) {
-		git_odb_backend_data_free(&b->parent, buf);
-		git_error_set_str(GIT_ERROR_ODB, "object store holds an object whose bytes do not "
-				  "unpack to its size");
-		return -1;
+	if (packed) {
+		if (inflate_to(buf, data, (size_t)n, want) < 0) {
+			git_odb_backend_data_free(&b->parent, buf);
+			git_error_set_str(GIT_ERROR_ODB, "object store holds a deflated object that does "
+					  "not inflate to its size");
+			return -1;
+		}
+	} else if (want) {
+		memcpy(buf, data, want);
 	}
-	((char *)buf)[size] = '\0';
+	((char *)buf)[want] = '\0';
 	*out = buf;
-	*len = (size_t)size;
+	*len = want;
 	*type = (git_object_t)t;
 	return 0;
 }
@@ -408,7 +411,9 @@ static int base_from_table(void **out, size_t *len, git_object_t *type, const gi
 	}
 	n = sqlite3_column_bytes(st, 1);
 	size = sqlite3_column_int64(st, 2);
-	if (size < 0 || (uint64_t)size > SIZE_MAX - 1) {
+	if (!deflated(sqlite3_column_int64(st, 0), (size_t)n, size))
+		size = n;
+	else if ((uint64_t)size > SIZE_MAX - 1) {
 		error = ruhu_error_set(RUHU_ECORRUPT, "object store holds a damaged delta base %s",
 			git_oid_tostr_s(oid));
 		goto done;
@@ -417,7 +422,10 @@ static int base_from_table(void **out, size_t *len, git_object_t *type, const gi
 		error = ruhu_error_oom();
 		goto done;
 	}
-	if (unpack(buf, sqlite3_column_blob(st, 1), (size_t)n, size) < 0) {
+	if (size == n) {
+		if (n > 0)
+			memcpy(buf, sqlite3_column_blob(st, 1), (size_t)n);
+	} else if (inflate_to(buf, sqlite3_column_blob(st, 1), (size_t)n, (size_t)size) < 0) {
 		free(buf);
 		error = ruhu_error_set(RUHU_ECORRUPT, "object store holds a damaged delta base %s",
 			git_oid_tostr_s(oid));

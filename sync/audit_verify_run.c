@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/commit.h"
+
 #include "core/digest.h"
 #include "core/meta.h"
 #include "core/odb.h"
@@ -156,6 +158,7 @@ static int replay_pending(struct verify *v, struct audit_replay *rp, int *stoppe
 {
 	sqlite3_stmt *st = NULL;
 	struct audit_diff diff;
+	ruhu_buf own = RUHU_BUF_INIT;
 	int rc, error = 0;
 
 	memset(&diff, 0, sizeof(diff));
@@ -167,10 +170,21 @@ static int replay_pending(struct verify *v, struct audit_replay *rp, int *stoppe
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		git_oid id;
 		int has_id = sqlite3_column_bytes(st, 1) == GIT_OID_RAWSZ;
+		const void *cs = sqlite3_column_blob(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
 
 		if (has_id)
 			git_oid_fromraw(&id, sqlite3_column_blob(st, 1));
-		error = audit_replay_apply(rp, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &diff);
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL && has_id) {
+			/* not re-applied by a pull yet: the commit's own changeset
+			 * (core/setup.c) */
+			ruhu_buf_clear(&own);
+			if ((error = ruhu_commit_read_path(&own, v->c.repo, &id, "changeset")) < 0)
+				break;
+			cs = own.ptr;
+			len = own.size;
+		}
+		error = audit_replay_apply(rp, cs, len, &diff);
 		if (error == RUHU_ECONFLICT) {
 			*stopped = 1;
 			error = verify_problem(v, ST_REPLAY, "replay-conflict", has_id ? &id : NULL,
@@ -188,6 +202,7 @@ static int replay_pending(struct verify *v, struct audit_replay *rp, int *stoppe
 		error = ruhu_sql_error(v->c.db, rc, "read the pending saves");
 	sqlite3_finalize(st);
 	audit_diff_clear(&diff);
+	ruhu_buf_dispose(&own);
 	return error;
 }
 
