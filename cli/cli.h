@@ -90,6 +90,10 @@ void cli_usage(const struct cli_ctx *ctx, const struct cli_option *opts, FILE *o
 int cli_fail(void);
 /* Print "ruhu: <formatted message>" and return `code`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "ruhu: <formatted message>", then the usage of the current command
+ * and its options `opts` (NULL: none), to stderr; return CLI_USAGE. */
+int cli_usage_error(const struct cli_ctx *ctx, const struct cli_option *opts, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Print "warning: <message>" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -234,11 +234,8 @@ int cmd_bundle_open(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (out == NULL) {
-		cli_error(CLI_USAGE, "bundle open needs --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (out == NULL)
+		return cli_usage_error(ctx, options, "bundle open needs --out FILE");
 	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
 		return rc;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)

@@ -70,11 +70,9 @@ int cmd_hub_enrol(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (worker == NULL || name == NULL || out == NULL) {
-		cli_error(CLI_USAGE, "hub enrol needs --worker ID, --worker-name NAME and --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (worker == NULL || name == NULL || out == NULL)
+		return cli_usage_error(ctx, options,
+				       "hub enrol needs --worker ID, --worker-name NAME and --out FILE");
 	if ((rc = cli_read_sync_file(&req, argv[0])) != CLI_OK)
 		return rc;
 	if (ruhu_enrol_request_inspect(device, dkey, req.ptr, req.size) < 0) {
@@ -111,11 +109,8 @@ int cmd_hub_revoke(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (reason == NULL) {
-		cli_error(CLI_USAGE, "hub revoke needs --reason TEXT");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (reason == NULL)
+		return cli_usage_error(ctx, options, "hub revoke needs --reason TEXT");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_hub_revoke(r, argv[0], reason) < 0)
@@ -205,11 +200,8 @@ int cmd_hub_reply(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (device == NULL || out == NULL) {
-		cli_error(CLI_USAGE, "hub reply needs --device ID and --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (device == NULL || out == NULL)
+		return cli_usage_error(ctx, options, "hub reply needs --device ID and --out FILE");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_hub_reply(&b, r, device) < 0 || ruhu_status_get(&st, r) < 0 ||
@@ -400,11 +392,8 @@ int cmd_hub_sync(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (via == NULL) {
-		cli_error(CLI_USAGE, "hub sync needs --via DIR");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (via == NULL)
+		return cli_usage_error(ctx, options, "hub sync needs --via DIR");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	cli_progress_init(&bar, "merging");

@@ -181,11 +181,8 @@ int cmd_hub_review(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((n = cli_parse(ctx, argc, argv, options, 0, 2)) < 0)
 		return CLI_USAGE;
-	if (n > 0 && (strcmp(argv[0], "show") || n != 2)) {
-		cli_error(CLI_USAGE, "hub review takes 'show RID' or nothing");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (n > 0 && (strcmp(argv[0], "show") || n != 2))
+		return cli_usage_error(ctx, options, "hub review takes 'show RID' or nothing");
 	if (n == 2 && (rc = parse_rid(&rid, argv[1])) != CLI_OK)
 		return rc;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
@@ -235,11 +232,9 @@ int cmd_hub_resolve(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((take == NULL) == (value == NULL)) {
-		cli_error(CLI_USAGE, "hub resolve needs one of --take hub|device|base or --value VALUE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if ((take == NULL) == (value == NULL))
+		return cli_usage_error(ctx, options,
+				       "hub resolve needs one of --take hub|device|base or --value VALUE");
 	if (take && !strcmp(take, "hub"))
 		how = RUHU_TAKE_HUB;
 	else if (take && !strcmp(take, "device"))

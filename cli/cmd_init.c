@@ -35,11 +35,8 @@ int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (device == NULL) {
-		cli_error(CLI_USAGE, "device init needs --device ID");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (device == NULL)
+		return cli_usage_error(ctx, options, "device init needs --device ID");
 	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||
@@ -86,11 +83,9 @@ int cmd_hub_init(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (code == NULL || name == NULL) {
-		cli_error(CLI_USAGE, "hub init needs --centre-code and --centre-name");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (code == NULL || name == NULL)
+		return cli_usage_error(ctx, options,
+				       "hub init needs --centre-code and --centre-name");
 	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||

@@ -140,11 +140,8 @@ int cmd_push(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (out == NULL) {
-		cli_error(CLI_USAGE, "push needs --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (out == NULL)
+		return cli_usage_error(ctx, options, "push needs --out FILE");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_push(&b, &n, r) < 0 || ruhu_file_write(out, b.ptr, b.size) < 0) {
@@ -201,11 +198,8 @@ int cmd_sync(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (via == NULL) {
-		cli_error(CLI_USAGE, "sync needs --via DIR");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (via == NULL)
+		return cli_usage_error(ctx, options, "sync needs --via DIR");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_sync_via(&rep, r, via) < 0 || ruhu_status_get(&st, r) < 0) {
