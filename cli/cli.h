@@ -202,6 +202,16 @@ void cli_progress_end(struct cli_progress *p);
 /* Read a bundle, reply or request file; prints the error itself and
  * returns CLI_FAIL, or CLI_OK. */
 int cli_read_sync_file(ruhu_buf *out, const char *path);
+/* Read the file at `path` into `data`, then open the replica of this
+ * invocation into *r (NULL until then): the file is refused before a
+ * passphrase is asked.  CLI_OK, or the exit code after printing the error;
+ * the caller releases both either way. */
+int cli_read_and_open(ruhu_buf *data, ruhu_replica **r, struct cli_ctx *ctx, const char *path);
+/* Write the enrolment request of replica `r` to `out`, else to
+ * DIR/DEVICE.request; `written` gets the name of the file written (the
+ * caller disposes it).  CLI_OK, or CLI_FAIL after printing the error. */
+int cli_write_request(ruhu_buf *written, ruhu_replica *r, const char *dir, const char *device,
+		      const char *out);
 /* "2026-11-27 09:14" in the centre's zone (+08:00) for a time in ms since
  * 1970; "never" for 0. */
 void cli_format_ms(char *out, size_t size, int64_t ms);

@@ -58,9 +58,7 @@ int cmd_bundle_verify(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_bundle_verify(&info, r, data.ptr, data.size) < 0) {
 		rc = cli_fail();
@@ -186,9 +184,7 @@ int cmd_bundle_list(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&o, 0, sizeof(o));
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (o.json) {
 		cli_json_init(&o.j);
@@ -236,9 +232,7 @@ int cmd_bundle_open(struct cli_ctx *ctx, int argc, const char **argv)
 		return CLI_USAGE;
 	if (out == NULL)
 		return cli_usage_error(ctx, options, "bundle open needs --out FILE");
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_bundle_open(&plain, &info, r, data.ptr, data.size) < 0 ||
 	    ruhu_file_write(out, plain.ptr, plain.size) < 0) {

@@ -325,9 +325,7 @@ int cmd_hub_preview(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	opts.dry_run = 1;
 	if (ruhu_hub_ingest(&rep, r, data.ptr, data.size, &opts) < 0) {
