@@ -144,6 +144,14 @@ void cli_json_null(struct cli_json *j);
 void cli_json_kv_string(struct cli_json *j, const char *key, const char *s);
 void cli_json_kv_int(struct cli_json *j, const char *key, long long v);
 void cli_json_kv_bool(struct cli_json *j, const char *key, int v);
+/* key + the string, or null when `s` is NULL or empty (cli_json_kv_string
+ * writes null for NULL only). */
+void cli_json_kv_opt(struct cli_json *j, const char *key, const char *s);
+/* key + the lines of `len` bytes of text as an array of strings; the last
+ * "\n" ends a line, it does not start an empty one.  `text` may be NULL. */
+void cli_json_lines(struct cli_json *j, const char *key, const char *text, size_t len);
+/* "parents": the first `n` (at most 2) commit ids, as an array. */
+void cli_json_parents(struct cli_json *j, const char (*parents)[RUHU_OID_SIZE], size_t n);
 /* Write the document and a newline to stdout and release the writer. */
 int cli_json_print(struct cli_json *j);
 
@@ -183,6 +191,11 @@ void cli_print_record(FILE *out, const ruhu_schema *schema, const char *type, in
 /* Print "saved commit ID (save N, M changes)" or "nothing changed" for a
  * save, to `out`. */
 void cli_print_save(FILE *out, const ruhu_save_info *info);
+
+/* --- audit (cmd_audit.c) --- */
+/* One merge decision as a JSON object; with `record`, the record's type and
+ * id first. */
+void cli_json_decision(struct cli_json *j, const ruhu_audit_decision *d, int record);
 
 /* --- progress bar on a terminal (progress.c) --- */
 struct cli_progress {

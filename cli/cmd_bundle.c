@@ -158,11 +158,7 @@ static int list_entry(const ruhu_bundle_entry *e, void *payload)
 		cli_json_kv_int(&o->j, "seq", e->seq);
 		cli_json_kv_string(&o->j, "hlc", e->hlc);
 		cli_json_kv_string(&o->j, "signature", sig);
-		cli_json_key(&o->j, "parents");
-		cli_json_array_begin(&o->j);
-		for (size_t i = 0; i < e->nparents && i < 2; i++)
-			cli_json_string(&o->j, e->parents[i]);
-		cli_json_array_end(&o->j);
+		cli_json_parents(&o->j, e->parents, e->nparents);
 	}
 	cli_json_object_end(&o->j);
 	return 0;

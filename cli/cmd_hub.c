@@ -457,24 +457,12 @@ static int print_device(const ruhu_device_info *d, void *payload)
 		cli_json_kv_string(&o->j, "worker", d->worker);
 		cli_json_kv_string(&o->j, "worker_name", d->worker_name);
 		cli_json_kv_string(&o->j, "enrolled", enrolled);
-		cli_json_key(&o->j, "last_bundle");
-		if (d->last_bundle_ms)
-			cli_json_string(&o->j, last);
-		else
-			cli_json_null(&o->j);
+		cli_json_kv_string(&o->j, "last_bundle", d->last_bundle_ms ? last : NULL);
 		cli_json_kv_int(&o->j, "last_seq", d->last_seq);
 		cli_json_kv_int(&o->j, "waiting", (long long)d->waiting);
 		cli_json_kv_bool(&o->j, "revoked", d->revoked_ms != 0);
-		cli_json_key(&o->j, "revoked_at");
-		if (d->revoked_ms)
-			cli_json_string(&o->j, revoked);
-		else
-			cli_json_null(&o->j);
-		cli_json_key(&o->j, "reason");
-		if (d->revoked_ms)
-			cli_json_string(&o->j, d->reason);
-		else
-			cli_json_null(&o->j);
+		cli_json_kv_string(&o->j, "revoked_at", d->revoked_ms ? revoked : NULL);
+		cli_json_kv_string(&o->j, "reason", d->revoked_ms ? d->reason : NULL);
 		cli_json_object_end(&o->j);
 		return 0;
 	}
