@@ -98,11 +98,7 @@ int cmd_archive_verify(struct cli_ctx *ctx, int argc, const char **argv)
 		cli_json_kv_int(&j, "bytes", (long long)chk.bytes);
 		cli_json_kv_int(&j, "records", (long long)chk.records);
 		cli_json_kv_string(&j, "manifest_sha256", chk.manifest_sha256);
-		cli_json_key(&j, "commit");
-		if (chk.commit[0])
-			cli_json_string(&j, chk.commit);
-		else
-			cli_json_null(&j);
+		cli_json_kv_opt(&j, "commit", chk.commit);
 		cli_json_object_end(&j);
 		rc = cli_json_print(&j);
 		goto done;

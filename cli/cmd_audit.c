@@ -49,30 +49,10 @@ static const char *who(const ruhu_audit_entry *e)
 	return e->merge_of[0] ? e->merge_of : e->commit.device[0] ? e->commit.device : "-";
 }
 
-static void json_opt(struct cli_json *j, const char *key, const char *s)
-{
-	cli_json_key(j, key);
-	if (s && s[0])
-		cli_json_string(j, s);
-	else
-		cli_json_null(j);
-}
-
 /* Text split into lines as a JSON array (the last "\n" ends a line). */
 static void json_lines(struct cli_json *j, const char *key, const char *text)
 {
-	const char *p = text, *end = text + strlen(text);
-
-	cli_json_key(j, key);
-	cli_json_array_begin(j);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		cli_json_stringn(j, p, len);
-		p += len + 1;
-	}
-	cli_json_array_end(j);
+	cli_json_lines(j, key, text, strlen(text));
 }
 
 static void json_entry(struct cli_json *j, const ruhu_audit_entry *e)
@@ -89,26 +69,22 @@ static void json_entry(struct cli_json *j, const ruhu_audit_entry *e)
 	cli_json_kv_string(j, "author_email", e->commit.author_email);
 	cli_json_kv_string(j, "committer", e->commit.committer);
 	cli_json_kv_string(j, "device", e->commit.device);
-	json_opt(j, "worker", e->commit.worker);
-	json_opt(j, "visit", e->commit.visit);
+	cli_json_kv_opt(j, "worker", e->commit.worker);
+	cli_json_kv_opt(j, "visit", e->commit.visit);
 	cli_json_kv_string(j, "hlc", e->commit.hlc);
 	cli_json_kv_string(j, "digest", e->commit.digest);
 	cli_json_kv_string(j, "subject", e->commit.subject);
 	cli_json_kv_string(j, "signature", sig);
-	json_opt(j, "signature_note", e->sig_note);
-	json_opt(j, "merge_of", e->merge_of);
+	cli_json_kv_opt(j, "signature_note", e->sig_note);
+	cli_json_kv_opt(j, "merge_of", e->merge_of);
 	if (e->merge_of[0]) {
 		cli_json_kv_int(j, "merge_seq", e->merge_seq);
 		cli_json_kv_int(j, "reviews", e->reviews);
 	}
-	json_opt(j, "resolves", e->resolves);
-	json_opt(j, "revokes", e->revokes);
-	json_opt(j, "archive", e->archive);
-	cli_json_key(j, "parents");
-	cli_json_array_begin(j);
-	for (size_t i = 0; i < e->commit.nparents && i < 2; i++)
-		cli_json_string(j, e->commit.parents[i]);
-	cli_json_array_end(j);
+	cli_json_kv_opt(j, "resolves", e->resolves);
+	cli_json_kv_opt(j, "revokes", e->revokes);
+	cli_json_kv_opt(j, "archive", e->archive);
+	cli_json_parents(j, e->commit.parents, e->commit.nparents);
 	if (e->graph[0]) {
 		cli_json_key(j, "graph");
 		cli_json_object_begin(j);
@@ -243,17 +219,19 @@ static void print_decision(const ruhu_audit_decision *d)
 	       d->note && d->note[0] ? ")" : "");
 }
 
-static void json_decision(struct cli_json *j, const ruhu_audit_decision *d)
+void cli_json_decision(struct cli_json *j, const ruhu_audit_decision *d, int record)
 {
 	cli_json_object_begin(j);
-	cli_json_kv_string(j, "type", d->type);
-	cli_json_kv_string(j, "id", d->id);
-	json_opt(j, "field", d->field);
+	if (record) {
+		cli_json_kv_string(j, "type", d->type);
+		cli_json_kv_string(j, "id", d->id);
+	}
+	cli_json_kv_opt(j, "field", d->field);
 	cli_json_kv_string(j, "rule", d->rule);
-	json_opt(j, "base", d->base);
-	json_opt(j, "hub", d->hub);
-	json_opt(j, "device", d->device);
-	json_opt(j, "result", d->result);
+	cli_json_kv_opt(j, "base", d->base);
+	cli_json_kv_opt(j, "hub", d->hub);
+	cli_json_kv_opt(j, "device", d->device);
+	cli_json_kv_opt(j, "result", d->result);
 	cli_json_kv_string(j, "note", d->note ? d->note : "");
 	cli_json_object_end(j);
 }
@@ -276,7 +254,7 @@ static int show_one(const ruhu_audit_commit *c, void *payload)
 		cli_json_key(j, "decisions");
 		cli_json_array_begin(j);
 		for (size_t i = 0; i < c->ndecisions; i++)
-			json_decision(j, &c->decisions[i]);
+			cli_json_decision(j, &c->decisions[i], 1);
 		cli_json_array_end(j);
 		cli_json_object_end(j);
 		return 0;
@@ -363,7 +341,7 @@ int cmd_audit_export(struct cli_ctx *ctx, int argc, const char **argv)
 		cli_json_kv_string(&j, "folder", argv[0]);
 		cli_json_kv_int(&j, "branches", (long long)info.refs);
 		cli_json_kv_int(&j, "signing_keys", (long long)info.signers);
-		json_opt(&j, "head", info.head);
+		cli_json_kv_opt(&j, "head", info.head);
 		cli_json_kv_string(&j, "readme", "README");
 		cli_json_object_end(&j);
 		rc = cli_json_print(&j);

@@ -58,20 +58,18 @@ static void stamp(char *out, size_t size, const ruhu_audit_entry *e)
 			 e->commit.offset < 0 ? '-' : '+', off / 60, off % 60);
 }
 
-static void json_opt(struct cli_json *j, const char *key, const char *s)
-{
-	cli_json_key(j, key);
-	if (s && s[0])
-		cli_json_string(j, s);
-	else
-		cli_json_null(j);
-}
-
-/* The fields an auditor asks of a commit, as one JSON object. */
+/* The fields an auditor asks of a commit, as one JSON object; null for
+ * none. */
 static void json_who(struct cli_json *j, const ruhu_audit_entry *e)
 {
-	char t[64], sig[2] = { e->commit.sig, 0 };
+	char t[64], sig[2];
 
+	if (e == NULL) {
+		cli_json_null(j);
+		return;
+	}
+	sig[0] = e->commit.sig;
+	sig[1] = 0;
 	stamp(t, sizeof(t), e);
 	cli_json_object_begin(j);
 	cli_json_kv_string(j, "id", e->commit.id);
@@ -79,12 +77,12 @@ static void json_who(struct cli_json *j, const ruhu_audit_entry *e)
 	cli_json_kv_string(j, "time", t);
 	cli_json_kv_string(j, "author", e->commit.author);
 	cli_json_kv_string(j, "device", e->commit.device);
-	json_opt(j, "worker", e->commit.worker);
-	json_opt(j, "visit", e->commit.visit);
+	cli_json_kv_opt(j, "worker", e->commit.worker);
+	cli_json_kv_opt(j, "visit", e->commit.visit);
 	cli_json_kv_string(j, "hlc", e->commit.hlc);
 	cli_json_kv_int(j, "seq", e->commit.seq);
 	cli_json_kv_string(j, "signature", sig);
-	json_opt(j, "signature_note", e->sig_note);
+	cli_json_kv_opt(j, "signature_note", e->sig_note);
 	cli_json_kv_string(j, "subject", e->commit.subject);
 	cli_json_object_end(j);
 }
@@ -93,17 +91,8 @@ static void json_decisions(struct cli_json *j, const ruhu_audit_decision *d, siz
 {
 	cli_json_key(j, "decisions");
 	cli_json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		cli_json_object_begin(j);
-		json_opt(j, "field", d[i].field);
-		cli_json_kv_string(j, "rule", d[i].rule);
-		json_opt(j, "base", d[i].base);
-		json_opt(j, "hub", d[i].hub);
-		json_opt(j, "device", d[i].device);
-		json_opt(j, "result", d[i].result);
-		cli_json_kv_string(j, "note", d[i].note ? d[i].note : "");
-		cli_json_object_end(j);
-	}
+	for (size_t i = 0; i < n; i++)
+		cli_json_decision(j, &d[i], 0);
 	cli_json_array_end(j);
 }
 
@@ -144,10 +133,7 @@ static int hist_one(const ruhu_audit_version *v, void *payload)
 		cli_json_key(j, "commit");
 		json_who(j, v->commit);
 		cli_json_key(j, "bundle");
-		if (v->bundle)
-			json_who(j, v->bundle);
-		else
-			cli_json_null(j);
+		json_who(j, v->bundle);
 		cli_json_key(j, "changes");
 		cli_json_object_begin(j);
 		for (size_t i = 0; i < v->nfields; i++) {
@@ -254,16 +240,10 @@ static int blame_one(const ruhu_audit_blame_line *l, void *payload)
 		cli_json_key(j, "commit");
 		json_who(j, l->commit);
 		cli_json_key(j, "bundle");
-		if (l->bundle)
-			json_who(j, l->bundle);
-		else
-			cli_json_null(j);
-		json_opt(j, "rule", l->rule);
+		json_who(j, l->bundle);
+		cli_json_kv_opt(j, "rule", l->rule);
 		cli_json_key(j, "decided_in");
-		if (l->decided_in)
-			json_who(j, l->decided_in);
-		else
-			cli_json_null(j);
+		json_who(j, l->decided_in);
 		cli_json_object_end(j);
 		return 0;
 	}
@@ -321,12 +301,12 @@ static void json_problem(struct cli_json *j, const ruhu_audit_problem *p)
 {
 	cli_json_object_begin(j);
 	cli_json_kv_string(j, "kind", p->kind);
-	json_opt(j, "commit", p->commit);
-	json_opt(j, "type", p->type);
-	json_opt(j, "id", p->id);
-	json_opt(j, "field", p->field);
-	json_opt(j, "expected", p->expected);
-	json_opt(j, "found", p->found);
+	cli_json_kv_opt(j, "commit", p->commit);
+	cli_json_kv_opt(j, "type", p->type);
+	cli_json_kv_opt(j, "id", p->id);
+	cli_json_kv_opt(j, "field", p->field);
+	cli_json_kv_opt(j, "expected", p->expected);
+	cli_json_kv_opt(j, "found", p->found);
 	cli_json_kv_string(j, "message", p->message);
 	cli_json_object_end(j);
 }
@@ -370,8 +350,8 @@ int cmd_audit_verify(struct cli_ctx *ctx, int argc, const char **argv)
 		cli_json_kv_int(&j, "digests", (long long)rep.digests);
 		cli_json_kv_int(&j, "pending", (long long)rep.pending);
 		cli_json_kv_int(&j, "rows", (long long)rep.rows);
-		json_opt(&j, "main", rep.main);
-		json_opt(&j, "digest", rep.digest);
+		cli_json_kv_opt(&j, "main", rep.main);
+		cli_json_kv_opt(&j, "digest", rep.digest);
 		cli_json_key(&j, "problems");
 		cli_json_array_begin(&j);
 		for (size_t i = 0; i < rep.nproblems; i++)

@@ -58,9 +58,7 @@ int cmd_bundle_verify(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_bundle_verify(&info, r, data.ptr, data.size) < 0) {
 		rc = cli_fail();
@@ -160,11 +158,7 @@ static int list_entry(const ruhu_bundle_entry *e, void *payload)
 		cli_json_kv_int(&o->j, "seq", e->seq);
 		cli_json_kv_string(&o->j, "hlc", e->hlc);
 		cli_json_kv_string(&o->j, "signature", sig);
-		cli_json_key(&o->j, "parents");
-		cli_json_array_begin(&o->j);
-		for (size_t i = 0; i < e->nparents && i < 2; i++)
-			cli_json_string(&o->j, e->parents[i]);
-		cli_json_array_end(&o->j);
+		cli_json_parents(&o->j, e->parents, e->nparents);
 	}
 	cli_json_object_end(&o->j);
 	return 0;
@@ -186,9 +180,7 @@ int cmd_bundle_list(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&o, 0, sizeof(o));
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (o.json) {
 		cli_json_init(&o.j);
@@ -234,14 +226,9 @@ int cmd_bundle_open(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (out == NULL) {
-		cli_error(CLI_USAGE, "bundle open needs --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if (out == NULL)
+		return cli_usage_error(ctx, options, "bundle open needs --out FILE");
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_bundle_open(&plain, &info, r, data.ptr, data.size) < 0 ||
 	    ruhu_file_write(out, plain.ptr, plain.size) < 0) {

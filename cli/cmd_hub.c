@@ -70,11 +70,9 @@ int cmd_hub_enrol(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (worker == NULL || name == NULL || out == NULL) {
-		cli_error(CLI_USAGE, "hub enrol needs --worker ID, --worker-name NAME and --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (worker == NULL || name == NULL || out == NULL)
+		return cli_usage_error(ctx, options,
+				       "hub enrol needs --worker ID, --worker-name NAME and --out FILE");
 	if ((rc = cli_read_sync_file(&req, argv[0])) != CLI_OK)
 		return rc;
 	if (ruhu_enrol_request_inspect(device, dkey, req.ptr, req.size) < 0) {
@@ -111,11 +109,8 @@ int cmd_hub_revoke(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (reason == NULL) {
-		cli_error(CLI_USAGE, "hub revoke needs --reason TEXT");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (reason == NULL)
+		return cli_usage_error(ctx, options, "hub revoke needs --reason TEXT");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_hub_revoke(r, argv[0], reason) < 0)
@@ -205,11 +200,8 @@ int cmd_hub_reply(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (device == NULL || out == NULL) {
-		cli_error(CLI_USAGE, "hub reply needs --device ID and --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (device == NULL || out == NULL)
+		return cli_usage_error(ctx, options, "hub reply needs --device ID and --out FILE");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_hub_reply(&b, r, device) < 0 || ruhu_status_get(&st, r) < 0 ||
@@ -333,9 +325,7 @@ int cmd_hub_preview(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	opts.dry_run = 1;
 	if (ruhu_hub_ingest(&rep, r, data.ptr, data.size, &opts) < 0) {
@@ -400,11 +390,8 @@ int cmd_hub_sync(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (via == NULL) {
-		cli_error(CLI_USAGE, "hub sync needs --via DIR");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (via == NULL)
+		return cli_usage_error(ctx, options, "hub sync needs --via DIR");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	cli_progress_init(&bar, "merging");
@@ -470,24 +457,12 @@ static int print_device(const ruhu_device_info *d, void *payload)
 		cli_json_kv_string(&o->j, "worker", d->worker);
 		cli_json_kv_string(&o->j, "worker_name", d->worker_name);
 		cli_json_kv_string(&o->j, "enrolled", enrolled);
-		cli_json_key(&o->j, "last_bundle");
-		if (d->last_bundle_ms)
-			cli_json_string(&o->j, last);
-		else
-			cli_json_null(&o->j);
+		cli_json_kv_string(&o->j, "last_bundle", d->last_bundle_ms ? last : NULL);
 		cli_json_kv_int(&o->j, "last_seq", d->last_seq);
 		cli_json_kv_int(&o->j, "waiting", (long long)d->waiting);
 		cli_json_kv_bool(&o->j, "revoked", d->revoked_ms != 0);
-		cli_json_key(&o->j, "revoked_at");
-		if (d->revoked_ms)
-			cli_json_string(&o->j, revoked);
-		else
-			cli_json_null(&o->j);
-		cli_json_key(&o->j, "reason");
-		if (d->revoked_ms)
-			cli_json_string(&o->j, d->reason);
-		else
-			cli_json_null(&o->j);
+		cli_json_kv_string(&o->j, "revoked_at", d->revoked_ms ? revoked : NULL);
+		cli_json_kv_string(&o->j, "reason", d->revoked_ms ? d->reason : NULL);
 		cli_json_object_end(&o->j);
 		return 0;
 	}

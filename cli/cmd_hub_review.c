@@ -48,15 +48,6 @@ static const char *kind_help(const char *kind)
 	return "";
 }
 
-static void json_text(struct cli_json *j, const char *key, const char *v)
-{
-	cli_json_key(j, key);
-	if (v)
-		cli_json_string(j, v);
-	else
-		cli_json_null(j);
-}
-
 static void json_item(struct cli_json *j, const ruhu_review_item *it)
 {
 	char opened[32];
@@ -64,23 +55,23 @@ static void json_item(struct cli_json *j, const ruhu_review_item *it)
 	cli_format_ms(opened, sizeof(opened), it->opened_ms);
 	cli_json_object_begin(j);
 	cli_json_kv_int(j, "rid", it->rid);
-	json_text(j, "kind", it->kind);
-	json_text(j, "type", it->type);
-	json_text(j, "id", it->id);
-	json_text(j, "field", it->field);
-	json_text(j, "base", it->base);
-	json_text(j, "hub", it->hub);
-	json_text(j, "device", it->device);
-	json_text(j, "other_id", it->other_id);
-	json_text(j, "note", it->note);
-	json_text(j, "device_id", it->device_id);
-	json_text(j, "worker", it->worker);
-	json_text(j, "device_commit", it->device_commit[0] ? it->device_commit : NULL);
-	json_text(j, "merge_commit", it->merge_commit[0] ? it->merge_commit : NULL);
+	cli_json_kv_string(j, "kind", it->kind);
+	cli_json_kv_string(j, "type", it->type);
+	cli_json_kv_string(j, "id", it->id);
+	cli_json_kv_string(j, "field", it->field);
+	cli_json_kv_string(j, "base", it->base);
+	cli_json_kv_string(j, "hub", it->hub);
+	cli_json_kv_string(j, "device", it->device);
+	cli_json_kv_string(j, "other_id", it->other_id);
+	cli_json_kv_string(j, "note", it->note);
+	cli_json_kv_string(j, "device_id", it->device_id);
+	cli_json_kv_string(j, "worker", it->worker);
+	cli_json_kv_string(j, "device_commit", it->device_commit[0] ? it->device_commit : NULL);
+	cli_json_kv_string(j, "merge_commit", it->merge_commit[0] ? it->merge_commit : NULL);
 	cli_json_kv_string(j, "opened", opened);
-	json_text(j, "status", it->status);
-	json_text(j, "resolution", it->resolution);
-	json_text(j, "resolution_commit", it->resolution_commit[0] ? it->resolution_commit : NULL);
+	cli_json_kv_string(j, "status", it->status);
+	cli_json_kv_string(j, "resolution", it->resolution);
+	cli_json_kv_string(j, "resolution_commit", it->resolution_commit[0] ? it->resolution_commit : NULL);
 	cli_json_object_end(j);
 }
 
@@ -181,11 +172,8 @@ int cmd_hub_review(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((n = cli_parse(ctx, argc, argv, options, 0, 2)) < 0)
 		return CLI_USAGE;
-	if (n > 0 && (strcmp(argv[0], "show") || n != 2)) {
-		cli_error(CLI_USAGE, "hub review takes 'show RID' or nothing");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (n > 0 && (strcmp(argv[0], "show") || n != 2))
+		return cli_usage_error(ctx, options, "hub review takes 'show RID' or nothing");
 	if (n == 2 && (rc = parse_rid(&rid, argv[1])) != CLI_OK)
 		return rc;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
@@ -235,11 +223,9 @@ int cmd_hub_resolve(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((take == NULL) == (value == NULL)) {
-		cli_error(CLI_USAGE, "hub resolve needs one of --take hub|device|base or --value VALUE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if ((take == NULL) == (value == NULL))
+		return cli_usage_error(ctx, options,
+				       "hub resolve needs one of --take hub|device|base or --value VALUE");
 	if (take && !strcmp(take, "hub"))
 		how = RUHU_TAKE_HUB;
 	else if (take && !strcmp(take, "device"))

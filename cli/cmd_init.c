@@ -19,7 +19,7 @@
 int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 {
 	ruhu_replica_options opts = RUHU_REPLICA_OPTIONS_INIT;
-	ruhu_buf pass = RUHU_BUF_INIT, req = RUHU_BUF_INIT, path = RUHU_BUF_INIT;
+	ruhu_buf pass = RUHU_BUF_INIT, path = RUHU_BUF_INIT;
 	ruhu_replica *r = NULL;
 	const char *device = NULL, *request_out = NULL;
 	long ops = 0, mem = 0;
@@ -35,11 +35,8 @@ int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (device == NULL) {
-		cli_error(CLI_USAGE, "device init needs --device ID");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (device == NULL)
+		return cli_usage_error(ctx, options, "device init needs --device ID");
 	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||
@@ -48,18 +45,13 @@ int cmd_device_init(struct cli_ctx *ctx, int argc, const char **argv)
 		goto done;
 	}
 	printf("created device replica %s for %s\n", argv[0], device);
-	if ((request_out == NULL && ruhu_buf_printf(&path, "%s/%s.request", argv[0], device) < 0) ||
-	    ruhu_enrol_request(&req, r) < 0 ||
-	    ruhu_file_write(request_out ? request_out : path.ptr, req.ptr, req.size) < 0) {
-		rc = cli_fail();
+	if ((rc = cli_write_request(&path, r, argv[0], device, request_out)) != CLI_OK)
 		goto done;
-	}
 	printf("wrote the enrolment request to %s: the hub enrols it with 'ruhu hub enrol'\n",
-	       request_out ? request_out : path.ptr);
+	       path.ptr);
 done:
 	ruhu_replica_free(r);
 	ruhu_buf_dispose_secure(&pass);
-	ruhu_buf_dispose(&req);
 	ruhu_buf_dispose(&path);
 	return rc;
 }
@@ -86,11 +78,9 @@ int cmd_hub_init(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (code == NULL || name == NULL) {
-		cli_error(CLI_USAGE, "hub init needs --centre-code and --centre-name");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (code == NULL || name == NULL)
+		return cli_usage_error(ctx, options,
+				       "hub init needs --centre-code and --centre-name");
 	if ((rc = cli_kdf_options(&opts, ops, mem)) != CLI_OK)
 		return rc;
 	if (cli_passphrase(&pass, "RUHU_PASSPHRASE", "passphrase for the new replica: ", 1) < 0 ||

@@ -30,6 +30,33 @@ int cli_read_sync_file(ruhu_buf *out, const char *path)
 	return CLI_OK;
 }
 
+int cli_read_and_open(ruhu_buf *data, ruhu_replica **r, struct cli_ctx *ctx, const char *path)
+{
+	int rc;
+
+	*r = NULL;
+	if ((rc = cli_read_sync_file(data, path)) != CLI_OK)
+		return rc;
+	return cli_open_replica(ctx, r);
+}
+
+int cli_write_request(ruhu_buf *written, ruhu_replica *r, const char *dir, const char *device,
+		      const char *out)
+{
+	ruhu_buf req = RUHU_BUF_INIT;
+	int rc = CLI_OK, error;
+
+	if (out)
+		error = ruhu_buf_puts(written, out);
+	else
+		error = ruhu_buf_printf(written, "%s/%s.request", dir, device);
+	if (error < 0 || ruhu_enrol_request(&req, r) < 0 ||
+	    ruhu_file_write(written->ptr, req.ptr, req.size) < 0)
+		rc = cli_fail();
+	ruhu_buf_dispose(&req);
+	return rc;
+}
+
 void cli_format_ms(char *out, size_t size, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000 + 8 * 3600);
@@ -63,7 +90,7 @@ int cmd_device_request(struct cli_ctx *ctx, int argc, const char **argv)
 		CLI_END
 	};
 	ruhu_replica *r = NULL;
-	ruhu_buf req = RUHU_BUF_INIT, path = RUHU_BUF_INIT;
+	ruhu_buf path = RUHU_BUF_INIT;
 	ruhu_status st;
 	int rc;
 
@@ -71,17 +98,16 @@ int cmd_device_request(struct cli_ctx *ctx, int argc, const char **argv)
 		return CLI_USAGE;
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
-	if (ruhu_status_get(&st, r) < 0 || ruhu_enrol_request(&req, r) < 0 ||
-	    (out == NULL && ruhu_buf_printf(&path, "%s/%s.request", ruhu_replica_path(r), st.self) < 0) ||
-	    ruhu_file_write(out ? out : path.ptr, req.ptr, req.size) < 0) {
+	if (ruhu_status_get(&st, r) < 0) {
 		rc = cli_fail();
 		goto done;
 	}
-	printf("wrote the enrolment request of %s to %s\n", st.self, out ? out : path.ptr);
+	if ((rc = cli_write_request(&path, r, ruhu_replica_path(r), st.self, out)) != CLI_OK)
+		goto done;
+	printf("wrote the enrolment request of %s to %s\n", st.self, path.ptr);
 	printf("the hub takes it with: ruhu -C HUB hub enrol %s --worker ID --worker-name NAME "
-	       "--out REPLY\n", out ? out : path.ptr);
+	       "--out REPLY\n", path.ptr);
 done:
-	ruhu_buf_dispose(&req);
 	ruhu_buf_dispose(&path);
 	ruhu_replica_free(r);
 	return rc;
@@ -101,9 +127,7 @@ int cmd_join(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_join(&rep, keyid, r, data.ptr, data.size) < 0 || ruhu_status_get(&st, r) < 0) {
 		rc = cli_fail();
@@ -140,11 +164,8 @@ int cmd_push(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (out == NULL) {
-		cli_error(CLI_USAGE, "push needs --out FILE");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (out == NULL)
+		return cli_usage_error(ctx, options, "push needs --out FILE");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_push(&b, &n, r) < 0 || ruhu_file_write(out, b.ptr, b.size) < 0) {
@@ -169,9 +190,7 @@ int cmd_pull(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if ((rc = cli_read_sync_file(&data, argv[0])) != CLI_OK)
-		return rc;
-	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
+	if ((rc = cli_read_and_open(&data, &r, ctx, argv[0])) != CLI_OK)
 		goto done;
 	if (ruhu_pull(&rep, r, data.ptr, data.size) < 0) {
 		rc = cli_fail();
@@ -201,11 +220,8 @@ int cmd_sync(struct cli_ctx *ctx, int argc, const char **argv)
 	memset(&rep, 0, sizeof(rep));
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (via == NULL) {
-		cli_error(CLI_USAGE, "sync needs --via DIR");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (via == NULL)
+		return cli_usage_error(ctx, options, "sync needs --via DIR");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_sync_via(&rep, r, via) < 0 || ruhu_status_get(&st, r) < 0) {
