@@ -41,6 +41,11 @@ struct ruhu_edit {
 	const ruhu_tree_entry *entries;
 	size_t nentries;
 	int allow_empty;
+	/* called once the commit is written, inside its transaction, before
+	 * that commits: rows that name the commit (a review item's resolution
+	 * commit) are written with it or not at all */
+	int (*before_commit)(const ruhu_save_info *info, void *payload);
+	void *before_commit_payload;
 	struct edit_stmt stmts[RUHU_EDIT_STMTS]; /* edit.c, design note 5 */
 	size_t nstmts, evict;
 };

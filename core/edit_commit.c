@@ -153,6 +153,7 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 	ruhu_tree_entry *extra = NULL;
 	ruhu_buf *names = NULL;
 	ruhu_save_spec spec = { 0 };
+	ruhu_save_info local;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -198,8 +199,11 @@ int ruhu_edit_commit(ruhu_edit *e, const char *subject, ruhu_save_info *out)
 	spec.trailers = e->trailers;
 	spec.ntrailers = e->ntrailers;
 	spec.flags = RUHU_SAVE_LOCAL;
+	if (out == NULL)
+		out = &local;
 	if ((error = ruhu_save_commit(out, e->r, &spec)) < 0 ||
 	    (e->clear_meta && (error = ruhu_meta_set(db, e->clear_meta, NULL)) < 0) ||
+	    (e->before_commit && (error = e->before_commit(out, e->before_commit_payload)) < 0) ||
 	    (error = ruhu_replica_commit(e->r)) < 0)
 		goto fail;
 	e->open = 0;

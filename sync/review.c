@@ -291,6 +291,32 @@ static int resolution_line(ruhu_buf *out, struct item *it, ruhu_take take, const
 	return ruhu_merge_decisions_text(out, &res);
 }
 
+struct resolved_item {
+	sqlite3 *db;
+	int64_t rid;
+};
+
+/* The review item names the commit that resolved it, in that commit's
+ * transaction (core/edit.h, before_commit). */
+static int set_resolution_commit(const ruhu_save_info *info, void *payload)
+{
+	struct resolved_item *ri = payload;
+	sqlite3_stmt *st = NULL;
+	git_oid id;
+	int rc;
+
+	if (git_oid_fromstr(&id, info->id) < 0)
+		return ruhu_error_set(RUHU_ERROR, "the resolution commit has no id");
+	if ((rc = sqlite3_prepare_v2(ri->db, "UPDATE _review SET resolution_commit = ?2 WHERE rid = ?1",
+				     -1, &st, NULL)) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, ri->rid);
+		sqlite3_bind_blob(st, 2, id.id, GIT_OID_RAWSZ, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(ri->db);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : ruhu_sql_error(ri->db, rc, "record the resolution commit");
+}
+
 int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruhu_take take,
 			const char *value, const char *reason)
 {
@@ -301,6 +327,7 @@ int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruh
 	ruhu_tree_entry entry;
 	ruhu_trailer tr;
 	ruhu_save_info info;
+	struct resolved_item rc_item;
 	git_repository *repo;
 	int error;
 
@@ -362,7 +389,7 @@ int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruh
 		int rc;
 
 		/* marked resolved inside the save's transaction; the commit id is
-		 * filled in below, still inside it */
+		 * filled in by set_resolution_commit, still inside it */
 		if ((rc = sqlite3_prepare_v2(db, "UPDATE _review SET status = 'resolved', resolution = ?2, "
 					     "resolved_by = ?3, resolved_ms = ?4, reason = ?5 WHERE rid = ?1",
 					     -1, &st, NULL)) == SQLITE_OK) {
@@ -382,23 +409,12 @@ int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruh
 			goto done;
 		}
 	}
+	rc_item.db = db;
+	rc_item.rid = rid;
+	e->before_commit = set_resolution_commit;
+	e->before_commit_payload = &rc_item;
 	if ((error = ruhu_edit_commit(e, subject.ptr, &info)) < 0)
 		goto done;
-	{
-		git_oid id;
-
-		if (git_oid_fromstr(&id, info.id) == 0) {
-			sqlite3_stmt *st = NULL;
-
-			if (sqlite3_prepare_v2(db, "UPDATE _review SET resolution_commit = ?2 WHERE rid = ?1", -1,
-					       &st, NULL) == SQLITE_OK) {
-				sqlite3_bind_int64(st, 1, rid);
-				sqlite3_bind_blob(st, 2, id.id, GIT_OID_RAWSZ, SQLITE_STATIC);
-				sqlite3_step(st);
-			}
-			sqlite3_finalize(st);
-		}
-	}
 	if (out)
 		*out = info;
 done:

@@ -243,6 +243,17 @@ START_TEST(test_flow_review_and_resolve)
 
 	rt_ok(ruhu_review_resolve(&info, hub, 1, RUHU_TAKE_DEVICE, NULL, "checked the card"));
 	ck_assert_int_eq(info.committed, 1);
+	{
+		/* the item names its resolution, written in the same transaction */
+		sqlite3_stmt *st = NULL;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(ruhu_replica_db(hub), "SELECT lower(hex(resolution_commit)), "
+						    "status FROM _review WHERE rid = 1", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), info.id);
+		ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), "resolved");
+		sqlite3_finalize(st);
+	}
 	ck_assert_str_eq(field(hub, "person", p, "id_number"), "110105194912310046");
 	ck_assert_int_eq(ruhu_review_resolve(&info, hub, 1, RUHU_TAKE_HUB, NULL, NULL), RUHU_EINVALID);
 	round_trip(hub, a, "tab-01", NULL);
