@@ -11,10 +11,12 @@
  *  3. Nothing is written to the replica; the export is read in the
  *     replica's current state (one read of `_refs`, one of `_signers`).
  *  4. OUTDIR/README tells an auditor how to check the export with stock git
- *     and OpenSSH alone, what the trailers mean, what stock git cannot check
- *     (revocation dates, the replay: `ruhu audit verify`), and that the
- *     export holds personal data in clear.  A bare repository ignores files
- *     it does not know, so `git fsck` and `git clone` are unaffected.
+ *     and OpenSSH alone, what the trailers mean, what stock git checks of
+ *     revocations (by a commit's own committer time: export.h, note 5) and
+ *     what it cannot (the tablet's clock, enrolment dates, the replay:
+ *     `ruhu audit verify`), and that the export holds personal data in
+ *     clear.  A bare repository ignores files it does not know, so `git
+ *     fsck` and `git clone` are unaffected.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +96,7 @@ static int take_signer(const ruhu_signer *s, void *payload)
 		return RUHU_ENOMEM;
 	c->signers[c->nsigners].principal = ruhu_buf_detach(&principal);
 	memcpy(c->signers[c->nsigners].key, s->key, sizeof(s->key));
+	c->signers[c->nsigners].valid_before_ms = s->revoked_ms;
 	c->nsigners++;
 	return 0;
 }
@@ -118,11 +121,14 @@ static const char readme_text[] =
 	"--------------------------\n"
 	"The repository's config sets gpg.format = ssh and gpg.ssh.allowedSignersFile =\n"
 	"allowed_signers (beside this file), which lists every key the replica knew,\n"
-	"revoked ones included, one line per key: `<id>@<centre> ssh-ed25519 AAAA...`.\n"
+	"revoked ones included, one line per key: `<id>@<centre> ssh-ed25519 AAAA...`,\n"
+	"or `<id>@<centre> valid-before=\"YYYYMMDDHHMMSSZ\" ssh-ed25519 AAAA...` for a\n"
+	"revoked key (see \"Revoked keys\" below).\n"
 	"\n"
 	"  git -C OUTDIR log --show-signature          # Good \"git\" signature for <id>@<centre>\n"
 	"  git -C OUTDIR log --format='%h %G? %ce %s'  # G good, B bad (changed after\n"
-	"                                             # signing), U unknown key, N none\n"
+	"                                             # signing), U unknown key (or\n"
+	"                                             # revoked by then), N none\n"
 	"  git -C OUTDIR verify-commit COMMIT          # exit status 0 when good\n"
 	"  git -C OUTDIR log --graph --format='%h %s'  # merges of tablets' saves into main\n"
 	"  git -C OUTDIR show COMMIT:changes.txt       # what a save changed, readable\n"
@@ -136,11 +142,15 @@ static const char readme_text[] =
 	"  sed -n '/^gpgsig /,/-----END SSH SIGNATURE-----/p' commit.txt |\n"
 	"      sed 's/^gpgsig //; s/^ //' >commit.sig\n"
 	"  awk '/^gpgsig /{s=1; next} s && /^ /{next} {s=0; print}' commit.txt >commit.data\n"
+	"  t=$(TZ=UTC git -C OUTDIR log -1 --format=%cd --date=format-local:%Y%m%d%H%M%SZ $c)\n"
 	"  ssh-keygen -Y verify -f OUTDIR/allowed_signers -n git -s commit.sig \\\n"
-	"      -I \"$(git -C OUTDIR log -1 --format=%ce $c)\" <commit.data\n"
+	"      -I \"$(git -C OUTDIR log -1 --format=%ce $c)\" -Overify-time=$t <commit.data\n"
 	"\n"
 	"The signed bytes are the commit without its gpgsig header; the principal is\n"
-	"the committer's e-mail address, `<replica id>@<centre code>`.\n"
+	"the committer's e-mail address, `<replica id>@<centre code>`; the time is the\n"
+	"commit's committer time in UTC, the time git checks the key at. Without\n"
+	"-Overify-time ssh-keygen checks at the present time, and refuses every commit\n"
+	"of a key revoked since.\n"
 	"\n"
 	"What the commits hold\n"
 	"---------------------\n"
@@ -168,15 +178,28 @@ static const char readme_text[] =
 	"  Ruhu-Revoke    a revocation: the tablet whose bundles are refused from then on\n"
 	"  Ruhu-Archive   an archive export: records packaged and the manifest's SHA-256\n"
 	"\n"
+	"Revoked keys\n"
+	"------------\n"
+	"A revoked tablet's key stays in allowed_signers, so that what it signed\n"
+	"before its revocation still verifies, with OpenSSH's option\n"
+	"valid-before=\"YYYYMMDDHHMMSSZ\": the last second (UTC) the key was good.\n"
+	"git gives ssh-keygen each commit's committer time, so a commit the tablet\n"
+	"signed at or after its revocation shows U (\"key has expired\", \"No principal\n"
+	"matched\") and fails `git verify-commit`, while its earlier commits show G.\n"
+	"\n"
 	"What stock git cannot check\n"
 	"---------------------------\n"
-	"allowed_signers keeps revoked keys so that older commits still verify, so git\n"
-	"says G for a commit a revoked tablet signed later. `ruhu audit verify` on the\n"
-	"replica judges every signature against the key's enrolment and revocation\n"
-	"dates (a tablet's save at the time the hub merged it), checks that every\n"
-	"object is present and intact, replays main from its first commit into a\n"
-	"scratch database matching every Ruhu-Digest, and compares the result with\n"
-	"the replica row by row.\n";
+	"The committer time git judges a commit by was written by the clock of the\n"
+	"replica that made it: a revoked tablet whose clock is set back makes commits\n"
+	"git still calls G, and a save of a tablet whose clock ran fast can show U\n"
+	"though the hub took it in before the revocation. Nor does allowed_signers\n"
+	"hold enrolment dates.\n"
+	"`ruhu audit verify` on the replica judges every signature against the key's\n"
+	"enrolment and revocation dates, a tablet's save at the time the hub merged it\n"
+	"(the merge's committer time, vouched for by the hub's signature). It checks\n"
+	"that every object is present and intact, replays main from its first commit\n"
+	"into a scratch database matching every Ruhu-Digest, and compares the result\n"
+	"with the replica row by row: the replay and the digests are ruhu's alone.\n";
 
 static int write_readme(const char *outdir)
 {

@@ -24,9 +24,11 @@ typedef struct {
  *  - one branch per ref of `_refs`: "refs/heads/NAME" becomes branch NAME,
  *    any other "refs/NAME" branch NAME ("refs/devices/tab-07" ->
  *    "devices/tab-07"); HEAD is the replica's own branch (or main);
- *  - `allowed_signers` with every key of `_signers`, revoked ones included
- *    (a commit made before a revocation stays verifiable), each under the
- *    principal "<id>@<centre>" of this replica's centre;
+ *  - `allowed_signers` with every key of `_signers`, each under the
+ *    principal "<id>@<centre>" of this replica's centre; revoked ones are
+ *    included, with valid-before at their revocation (core/export.h, note
+ *    5): a commit made before it stays verifiable, one made at or after it
+ *    does not;
  *  - `README` for auditors: how to check the export with stock git and
  *    `ssh-keygen -Y verify`, what the trailers mean, the personal-data
  *    warning.

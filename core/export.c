@@ -42,7 +42,7 @@ static int collect(const git_oid *id, void *payload)
 	return 0;
 }
 
-/* OUTDIR must be missing or empty (export.h, design note 5). */
+/* OUTDIR must be missing or empty (export.h, design note 6). */
 static int check_outdir(const char *outdir)
 {
 	DIR *d = opendir(outdir);
@@ -146,7 +146,7 @@ static int write_signers(const char *outdir, const ruhu_export_signer *signers, 
 
 	for (size_t i = 0; i < n; i++)
 		if ((error = ruhu_sshsig_allowed_signer_line(&text, signers[i].principal,
-				signers[i].key)) < 0 ||
+				signers[i].key, signers[i].valid_before_ms)) < 0 ||
 		    (error = ruhu_buf_putc(&text, '\n')) < 0)
 			goto done;
 	if ((error = ruhu_buf_printf(&path, "%s/allowed_signers", outdir)) < 0)

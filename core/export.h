@@ -17,13 +17,18 @@
  *     allowed_signers, so `git -C OUTDIR log --show-signature` checks every
  *     signature with no further setup (the path is relative to OUTDIR, so the
  *     folder can be moved or archived).
- *  5. OUTDIR must not exist or be empty (RUHU_EEXISTS otherwise).  On failure
+ *  5. A signer with a `valid_before_ms` gets OpenSSH's valid-before option
+ *     (core/sshsig.h): git judges each commit at its committer time, so a
+ *     commit a revoked key signed at or after its revocation is not good,
+ *     and what it signed before still is.
+ *  6. OUTDIR must not exist or be empty (RUHU_EEXISTS otherwise).  On failure
  *     it may hold a partial repository; remove it before trying again.
  */
 #ifndef RUHU_CORE_EXPORT_H
 #define RUHU_CORE_EXPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <git2.h>
 
@@ -37,9 +42,10 @@ typedef struct {
 typedef struct {
 	const char *principal; /**< e.g. "tab-07@township" (core/sshsig.h rules) */
 	unsigned char key[32]; /**< Ed25519 public key */
+	int64_t valid_before_ms; /**< 0: none; else its revocation (UTC ms, note 5) */
 } ruhu_export_signer;
 
-/** Write the repository (design notes 1-5) from the store of `repo`. */
+/** Write the repository (design notes 1-6) from the store of `repo`. */
 int ruhu_export(const char *outdir, git_repository *repo, const ruhu_export_ref *refs,
 	size_t nrefs, const ruhu_export_signer *signers, size_t nsigners);
 

@@ -9,6 +9,7 @@
  *     crypto.c's (ruhu_signkey_sign, ruhu_sign_verify).
  */
 #include <string.h>
+#include <time.h>
 
 #include "core/sshsig.h"
 
@@ -289,8 +290,33 @@ done:
 	return error;
 }
 
+/*
+ * The option valid-before="YYYYMMDDHHMMSSZ" for a key that no longer counts
+ * from `ms` (sshsig.h).  OpenSSH accepts a signature checked at second t when
+ * t <= valid-before; ruhu refuses a commit of second t when ms <= t * 1000
+ * (core/trust.c).  Both agree when valid-before is ceil(ms / 1000) - 1,
+ * which for ms > 0 is (ms - 1) / 1000.
+ */
+static int put_valid_before(ruhu_buf *out, int64_t ms)
+{
+	time_t t;
+	struct tm tm;
+
+	/* no revocation is dated before 1970; the format has four digits of year */
+	if (ms < 0)
+		goto bad;
+	t = (time_t)((ms - 1) / 1000);
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999)
+		goto bad;
+	return ruhu_buf_printf(out, "valid-before=\"%04d%02d%02d%02d%02d%02dZ\" ",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+bad:
+	return ruhu_error_set(RUHU_EINVALID, "%lld ms is not a time an allowed-signers line can hold",
+		(long long)ms);
+}
+
 int ruhu_sshsig_allowed_signer_line(ruhu_buf *out, const char *principal,
-	const unsigned char pk[32])
+	const unsigned char pk[32], int64_t valid_before_ms)
 {
 	size_t start = out->size, n = principal ? strlen(principal) : 0;
 	int error;
@@ -304,6 +330,7 @@ int ruhu_sshsig_allowed_signer_line(ruhu_buf *out, const char *principal,
 			goto bad;
 	}
 	if ((error = ruhu_buf_printf(out, "%s ", principal)) < 0 ||
+	    (valid_before_ms && (error = put_valid_before(out, valid_before_ms)) < 0) ||
 	    (error = ruhu_sshsig_pubkey_line(out, pk, NULL)) < 0)
 		ruhu_buf_truncate(out, start);
 	return error;

@@ -64,11 +64,23 @@ int ruhu_sshsig_pubkey_line(ruhu_buf *out, const unsigned char pk[32], const cha
 int ruhu_sshsig_pubkey_parse(unsigned char out[32], const char *line, size_t len);
 
 /**
- * Append an allowed-signers line "<principal> ssh-ed25519 AAAA..." (no
- * newline) to `out`.  The principal must be printable, without spaces,
- * quotes, commas or the pattern characters * ? ! (RUHU_EINVALID).
+ * Append an allowed-signers line (no newline) to `out`:
+ *
+ *   <principal> ssh-ed25519 AAAA...                                 (0)
+ *   <principal> valid-before="YYYYMMDDHHMMSSZ" ssh-ed25519 AAAA...  (a time)
+ *
+ * `valid_before_ms` (UTC milliseconds since 1970; 0: no limit) is the time
+ * from which the key no longer counts, a revocation's: OpenSSH then refuses
+ * a signature it checks at or after that time (git checks a commit at its
+ * committer time), as ruhu does.  OpenSSH's valid-before is inclusive and in
+ * whole seconds, so the line carries the last whole second before
+ * `valid_before_ms`, in UTC (the `Z`: OpenSSH reads a time without it in the
+ * verifier's zone).  The principal must be printable, without spaces,
+ * quotes, commas or the pattern characters * ? !; `valid_before_ms` must be
+ * 0 or a time of the years 1970 to 9999 (RUHU_EINVALID).  On failure `out`
+ * is as it was.
  */
 int ruhu_sshsig_allowed_signer_line(ruhu_buf *out, const char *principal,
-	const unsigned char pk[32]);
+	const unsigned char pk[32], int64_t valid_before_ms);
 
 #endif

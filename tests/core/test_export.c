@@ -97,6 +97,7 @@ START_TEST(test_export_stock_git_verifies_every_commit)
 	const git_oid *all[4] = { &c1, &c2, &h1, &m };
 	unsigned char keys[2][32];
 
+	memset(signers, 0, sizeof(signers));
 	signers[0].principal = "tab-07@township.example";
 	memcpy(signers[0].key, ruhu_signkey_public(tab07), 32);
 	signers[1].principal = "hub@township.example";
@@ -164,6 +165,7 @@ START_TEST(test_export_bad_and_unknown_agree_with_git)
 	refs[0] = (ruhu_export_ref){ "main", c1 };
 	refs[1] = (ruhu_export_ref){ "unknown", u };
 	refs[2] = (ruhu_export_ref){ "refs/tampered/c1", bad };
+	memset(&signer, 0, sizeof(signer));
 	signer.principal = "tab-07@township.example";
 	memcpy(signer.key, ruhu_signkey_public(tab07), 32);
 	memcpy(keys[0], ruhu_signkey_public(tab07), 32);
@@ -197,11 +199,70 @@ START_TEST(test_export_bad_and_unknown_agree_with_git)
 }
 END_TEST
 
+/*
+ * A revoked key (export.h, note 5): stock git judges each commit at its
+ * committer time, in any time zone of the auditor's, by ruhu's rule (a commit
+ * of second t is revoked when the revocation is at or before t * 1000 ms).
+ */
+START_TEST(test_export_revoked_key_limited_to_before_its_revocation)
+{
+	git_oid c1 = save("Register household", NULL, 0, 1700000000, tab07, "tab-07");
+	git_oid c2 = save("Last save before", &c1, 1, 1700000599, tab07, "tab-07");
+	git_oid c3 = save("Save in the second revoked", &c2, 1, 1700000600, tab07, "tab-07");
+	git_oid c4 = save("Save after", &c3, 1, 1700000601, tab07, "tab-07");
+	git_oid h = save("Hub note", &c4, 1, 1700000700, hub, "hub");
+	ruhu_export_ref ref = { "main", h };
+	ruhu_export_signer signers[2] = {
+		{ "tab-07@township.example", { 0 }, INT64_C(1700000600000) },
+		{ "hub@township.example", { 0 }, 0 },
+	};
+	char path[4300], *text = NULL, cmd[128];
+
+	memcpy(signers[0].key, ruhu_signkey_public(tab07), 32);
+	memcpy(signers[1].key, ruhu_signkey_public(hub), 32);
+	rt_ok(ruhu_export(out, repo, &ref, 1, signers, 2));
+
+	/* the revoked key's line ends its validity at 22:23:19 UTC; the hub's has no limit */
+	rt_path(path, sizeof(path), out, "allowed_signers");
+	ck_assert_uint_eq(rt_count_in_file(path, "tab-07@township.example "
+		"valid-before=\"20231114222319Z\" ssh-ed25519 AAAA"), 1);
+	ck_assert_uint_eq(rt_count_in_file(path, "\nhub@township.example ssh-ed25519 AAAA"), 1);
+	ck_assert_uint_eq(rt_count_in_file(path, "valid-before"), 1);
+
+	/* newest first: the hub's note, then tab-07's commits of the revoked
+	 * second and after (not good), then before (good); the same at UTC and
+	 * at UTC+8, since git and ssh-keygen exchange local times */
+	ck_assert_int_eq(git(&text, "log --format=%G? main"), 0);
+	ck_assert_str_eq(text, "G\nU\nU\nG\nG\n");
+	free(text);
+	ck_assert_int_eq(rt_sh(&text, "cd '%s' && TZ=CST-8 " GITENV "git log --format=%%G? main 2>&1",
+		out, dir), 0);
+	ck_assert_str_eq(text, "G\nU\nU\nG\nG\n");
+	free(text);
+	snprintf(cmd, sizeof(cmd), "verify-commit %s", git_oid_tostr_s(&c3));
+	ck_assert_int_ne(git(&text, cmd), 0);
+	ck_assert_ptr_nonnull(strstr(text, "key has expired"));
+	free(text);
+	snprintf(cmd, sizeof(cmd), "verify-commit %s", git_oid_tostr_s(&c2));
+	ck_assert_int_eq(git(NULL, cmd), 0);
+
+	/* revoked half a second into 22:23:20: that second's commit may be
+	 * older than the revocation, and stays good */
+	rt_rmrf(out);
+	signers[0].valid_before_ms = INT64_C(1700000600500);
+	rt_ok(ruhu_export(out, repo, &ref, 1, signers, 2));
+	ck_assert_uint_eq(rt_count_in_file(path, "valid-before=\"20231114222320Z\""), 1);
+	ck_assert_int_eq(git(&text, "log --format=%G? main"), 0);
+	ck_assert_str_eq(text, "G\nU\nG\nG\nG\n");
+	free(text);
+}
+END_TEST
+
 START_TEST(test_export_refuses_used_folder)
 {
 	git_oid c1 = save("Register household", NULL, 0, 1700000000, tab07, "tab-07");
 	ruhu_export_ref ref = { "main", c1 };
-	ruhu_export_signer bad = { "two words", { 0 } };
+	ruhu_export_signer bad = { "two words", { 0 }, 0 };
 	char file[4300];
 
 	ck_assert_int_eq(rt_sh(NULL, "mkdir '%s'", out), 0);
@@ -222,6 +283,7 @@ Suite *export_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_export_stock_git_verifies_every_commit);
 	tcase_add_test(tc, test_export_bad_and_unknown_agree_with_git);
+	tcase_add_test(tc, test_export_revoked_key_limited_to_before_its_revocation);
 	tcase_add_test(tc, test_export_refuses_used_folder);
 	suite_add_tcase(s, tc);
 	return s;

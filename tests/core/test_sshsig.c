@@ -81,7 +81,7 @@ START_TEST(test_sshsig_ssh_keygen_accepts_ours)
 
 	rt_ok(ruhu_sshsig_sign(&sig, key, RUHU_SSHSIG_GIT, data, strlen(data)));
 	rt_ok(ruhu_buf_putc(&sig, '\n'));
-	rt_ok(ruhu_sshsig_allowed_signer_line(&allowed, "tab-07@township", ruhu_signkey_public(key)));
+	rt_ok(ruhu_sshsig_allowed_signer_line(&allowed, "tab-07@township", ruhu_signkey_public(key), 0));
 	rt_ok(ruhu_buf_putc(&allowed, '\n'));
 	write_in("data", data, strlen(data));
 	write_in("data.sig", sig.ptr, sig.size);
@@ -142,16 +142,77 @@ START_TEST(test_sshsig_public_key_lines)
 	ck_assert_int_eq(ruhu_sshsig_pubkey_parse(pk, "ssh-rsa AAAA", 12), RUHU_EINVALID);
 	ck_assert_int_eq(ruhu_sshsig_pubkey_parse(pk, "ssh-ed25519 AAAA", 16), RUHU_EINVALID);
 	ruhu_buf_clear(&line);
-	rt_ok(ruhu_sshsig_allowed_signer_line(&line, "worker-3302@hub", ruhu_signkey_public(key)));
+	rt_ok(ruhu_sshsig_allowed_signer_line(&line, "worker-3302@hub", ruhu_signkey_public(key), 0));
 	ck_assert(!strncmp(line.ptr, "worker-3302@hub ssh-ed25519 AAAA", 32));
 	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "two words",
-		ruhu_signkey_public(key)), RUHU_EINVALID);
-	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "*", ruhu_signkey_public(key)),
+		ruhu_signkey_public(key), 0), RUHU_EINVALID);
+	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "*", ruhu_signkey_public(key), 0),
 		RUHU_EINVALID);
-	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "", ruhu_signkey_public(key)),
+	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "", ruhu_signkey_public(key), 0),
 		RUHU_EINVALID);
 	ck_assert_int_eq(ruhu_sshsig_pubkey_line(&line, ruhu_signkey_public(key), "a\nb"),
 		RUHU_EINVALID);
+	ruhu_buf_dispose(&line);
+}
+END_TEST
+
+/* The line for a key revoked at `ms`, up to the key. */
+static void valid_before_line(char *out, size_t size, int64_t ms)
+{
+	ruhu_buf line = RUHU_BUF_INIT;
+	const char *key_at;
+
+	rt_ok(ruhu_sshsig_allowed_signer_line(&line, "tab-07@320102", ruhu_signkey_public(key), ms));
+	key_at = strstr(line.ptr, "ssh-ed25519 AAAA");
+	ck_assert_ptr_nonnull(key_at);
+	snprintf(out, size, "%.*s", (int)(key_at - line.ptr), line.ptr);
+	ruhu_buf_dispose(&line);
+}
+
+START_TEST(test_sshsig_allowed_signer_valid_before)
+{
+	ruhu_buf sig = RUHU_BUF_INIT, line = RUHU_BUF_INIT;
+	const char data[] = "tab-07 save 12\n";
+	char head[128];
+
+	/* no limit: no option */
+	valid_before_line(head, sizeof(head), 0);
+	ck_assert_str_eq(head, "tab-07@320102 ");
+	/* revoked at 2026-03-02T01:00:00.000Z: good up to 00:59:59, in UTC */
+	valid_before_line(head, sizeof(head), INT64_C(1772413200000));
+	ck_assert_str_eq(head, "tab-07@320102 valid-before=\"20260302005959Z\" ");
+	/* a millisecond later: a commit of second 01:00:00 may predate it */
+	valid_before_line(head, sizeof(head), INT64_C(1772413200001));
+	ck_assert_str_eq(head, "tab-07@320102 valid-before=\"20260302010000Z\" ");
+	valid_before_line(head, sizeof(head), INT64_C(1772413201000));
+	ck_assert_str_eq(head, "tab-07@320102 valid-before=\"20260302010000Z\" ");
+	/* the last time four digits of year hold, and the first they do not */
+	valid_before_line(head, sizeof(head), INT64_C(253402300800000));
+	ck_assert_str_eq(head, "tab-07@320102 valid-before=\"99991231235959Z\" ");
+	rt_ok(ruhu_buf_puts(&line, "kept"));
+	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "tab-07@320102",
+		ruhu_signkey_public(key), INT64_C(253402300801001)), RUHU_EINVALID);
+	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "tab-07@320102",
+		ruhu_signkey_public(key), -1), RUHU_EINVALID);
+	ck_assert_int_eq(ruhu_sshsig_allowed_signer_line(&line, "two words",
+		ruhu_signkey_public(key), INT64_C(1772413200000)), RUHU_EINVALID);
+	ck_assert_uint_eq(line.size, 4);
+
+	/* ssh-keygen reads the option: good at the last second, not after */
+	ruhu_buf_clear(&line);
+	rt_ok(ruhu_sshsig_sign(&sig, key, RUHU_SSHSIG_GIT, data, strlen(data)));
+	rt_ok(ruhu_buf_putc(&sig, '\n'));
+	rt_ok(ruhu_sshsig_allowed_signer_line(&line, "tab-07@320102", ruhu_signkey_public(key),
+		INT64_C(1772413200000)));
+	rt_ok(ruhu_buf_putc(&line, '\n'));
+	write_in("data", data, strlen(data));
+	write_in("data.sig", sig.ptr, sig.size);
+	write_in("allowed", line.ptr, line.size);
+	ck_assert_int_eq(rt_sh(NULL, "cd '%s' && ssh-keygen -Y verify -f allowed -I tab-07@320102 "
+		"-n git -s data.sig -Overify-time=20260302005959Z <data >/dev/null 2>&1", dir), 0);
+	ck_assert_int_ne(rt_sh(NULL, "cd '%s' && ssh-keygen -Y verify -f allowed -I tab-07@320102 "
+		"-n git -s data.sig -Overify-time=20260302010000Z <data >/dev/null 2>&1", dir), 0);
+	ruhu_buf_dispose(&sig);
 	ruhu_buf_dispose(&line);
 }
 END_TEST
@@ -227,6 +288,7 @@ Suite *sshsig_suite(void)
 	tcase_add_test(tc, test_sshsig_ssh_keygen_accepts_ours);
 	tcase_add_test(tc, test_sshsig_ours_accepts_ssh_keygen);
 	tcase_add_test(tc, test_sshsig_public_key_lines);
+	tcase_add_test(tc, test_sshsig_allowed_signer_valid_before);
 	tcase_add_test(tc, test_sshsig_malformed_refused);
 	suite_add_tcase(s, tc);
 	return s;

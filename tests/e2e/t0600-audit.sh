@@ -88,8 +88,9 @@ if command -v ssh-keygen >/dev/null; then
 		sed -n '/^gpgsig /,/-----END SSH SIGNATURE-----/p' commit.txt |
 			sed 's/^gpgsig //; s/^ //' >commit.sig
 		awk '/^gpgsig /{s=1; next} s && /^ /{next} {s=0; print}' commit.txt >commit.data
+		t=$(TZ=UTC git -C "$O" log -1 --format=%cd --date=format-local:%Y%m%d%H%M%SZ "$c")
 		ssh-keygen -Y verify -f "$O/allowed_signers" -n git -s commit.sig \
-			-I "$(git -C "$O" log -1 --format=%ce "$c")" <commit.data
+			-I "$(git -C "$O" log -1 --format=%ce "$c")" -Overify-time=$t <commit.data
 	) >"$T/ssh.txt" 2>&1 || { cat "$T/ssh.txt" >&2; die "the README's ssh-keygen recipe"; }
 	contains "$(cat "$T/ssh.txt")" 'Good "git" signature for hub-320102@320102' "ssh-keygen says good"
 	# and says bad for the data changed

@@ -2,9 +2,12 @@
  * test_audit_git.c — stock git on an audit export of the story of
  * test_audit_story.h: every commit `G`, and `ruhu audit log --graph` drawn
  * exactly as `git log --graph` draws the same history (same order, same
- * graph characters line by line), on the hub and on a tablet.  Skipped
- * when git is not installed.
+ * graph characters line by line), on the hub and on a tablet; a save a
+ * revoked tablet made after its revocation not `G`, its earlier ones `G`.
+ * Skipped when git is not installed.
  */
+#include <time.h>
+
 #include "test_audit_story.h"
 
 static struct story s;
@@ -82,15 +85,21 @@ static void same_shape(const char *gitout, const char *ruhuout, size_t *commits)
 	}
 }
 
+/* `ruhu audit export` of a replica into s.dir/export; its path in `out`. */
+static void export_replica(char *out, size_t size, const char *replica)
+{
+	rt_path(out, size, s.dir, "export");
+	rt_rmrf(out);
+	ck_assert_int_eq(rt_sh(NULL, "RUHU_PASSPHRASE=pw '%s' -C '%s/%s' audit export '%s' >/dev/null 2>&1", rt_bin(),
+			       s.dir, replica, out), 0);
+}
+
 static void compare(const char *replica, const char *refs)
 {
 	char out[512], *gitout = NULL, *ruhuout = NULL, *sig = NULL, *count = NULL;
 	size_t commits;
 
-	rt_path(out, sizeof(out), s.dir, "export");
-	rt_rmrf(out);
-	ck_assert_int_eq(rt_sh(NULL, "RUHU_PASSPHRASE=pw '%s' -C '%s/%s' audit export '%s' >/dev/null 2>&1", rt_bin(),
-			       s.dir, replica, out), 0);
+	export_replica(out, sizeof(out), replica);
 	ck_assert_int_eq(rt_sh(&gitout, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' -c core.commitGraph=false log "
 			       "--graph --format=%%H %s", s.dir, out, refs), 0);
 	ck_assert_int_eq(rt_sh(&ruhuout, "RUHU_PASSPHRASE=pw '%s' -C '%s/%s' audit log --graph", rt_bin(), s.dir,
@@ -132,6 +141,56 @@ START_TEST(test_audit_git_tablet_graph)
 }
 END_TEST
 
+START_TEST(test_audit_git_revoked_tablet_late_save_not_good)
+{
+	char out[512], path[600], line[160], vb[32], *text = NULL, *oldest = NULL;
+	int64_t revoked_ms;
+	time_t t;
+	struct tm tm;
+
+	if (!have_git())
+		return;
+	revoked_ms = story_take_in_late_save(&s);
+	export_replica(out, sizeof(out), "hub");
+
+	/* tab-01's key is good up to the last second before its revocation, UTC */
+	t = (time_t)((revoked_ms - 1) / 1000);
+	ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+	ck_assert_uint_gt(strftime(vb, sizeof(vb), "%Y%m%d%H%M%SZ", &tm), 0);
+	snprintf(line, sizeof(line), "tab-01@320102 valid-before=\"%s\" ssh-ed25519 AAAA", vb);
+	rt_path(path, sizeof(path), out, "allowed_signers");
+	ck_assert_uint_eq(rt_count_in_file(path, line), 1);
+	ck_assert_uint_eq(rt_count_in_file(path, "tab-02@320102 ssh-ed25519 AAAA"), 1);
+	ck_assert_uint_eq(rt_count_in_file(path, "valid-before"), 1);
+
+	/* stock git: the late save (main's head merged it) is not good, and
+	 * fails verify-commit; every other commit, tab-01's earlier saves
+	 * among them, is good */
+	ck_assert_int_eq(rt_sh(&text, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' log -1 --format='%%ce %%G?' "
+			       "main^2", s.dir, out), 0);
+	ck_assert_str_eq(text, "tab-01@320102 U\n");
+	free(text);
+	ck_assert_int_ne(rt_sh(&text, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' verify-commit main^2 2>&1",
+			       s.dir, out), 0);
+	ck_assert_ptr_nonnull(strstr(text, "key has expired"));
+	free(text);
+	ck_assert_int_eq(rt_sh(&text, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' log --format='%%G? %%ce' --all | "
+			       "grep -vc '^G '", s.dir, out), 0);
+	ck_assert_str_eq(text, "1\n");
+	free(text);
+	ck_assert_int_eq(rt_sh(&text, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' log --format='%%G? %%ce' --all | "
+			       "grep -c '^G tab-01@320102$'", s.dir, out), 0);
+	ck_assert_uint_ge((size_t)strtoul(text, NULL, 10), 3);
+	free(text);
+	ck_assert_int_eq(rt_sh(&oldest, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' log --format=%%H "
+			       "--committer=tab-01@ --all | tail -n 1", s.dir, out), 0);
+	oldest[strcspn(oldest, "\n")] = '\0';
+	ck_assert_int_eq(rt_sh(NULL, "HOME='%s' GIT_CONFIG_NOSYSTEM=1 git -C '%s' verify-commit %s >/dev/null 2>&1",
+			       s.dir, out, oldest), 0);
+	free(oldest);
+}
+END_TEST
+
 START_TEST(test_audit_git_filtered_graph_stays_connected)
 {
 	char *ruhuout = NULL;
@@ -158,6 +217,7 @@ Suite *audit_git_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_audit_git_hub_graph_and_signatures);
 	tcase_add_test(tc, test_audit_git_tablet_graph);
+	tcase_add_test(tc, test_audit_git_revoked_tablet_late_save_not_good);
 	tcase_add_test(tc, test_audit_git_filtered_graph_stays_connected);
 	suite_add_tcase(su, tc);
 	return su;

@@ -17,6 +17,8 @@
 #include "core/replica.h"
 #include "support/support.h"
 
+#define STORY_UNUSED __attribute__((unused))
+
 /* 2026-03-02T09:00:00+08:00 */
 #define STORY_T0 INT64_C(1772413200000)
 
@@ -192,6 +194,58 @@ static void story_build(struct story *s, int full)
 		story_set(s->hub, "complaint", s->complaint, "status", "closed");
 		story_set(s->hub, "dispute", s->dispute, "status", "settled");
 	}
+}
+
+static STORY_UNUSED void story_exec(ruhu_replica *r, const char *sql)
+{
+	char *err = NULL;
+
+	ck_assert_msg(sqlite3_exec(ruhu_replica_db(r), sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
+		      err ? err : "");
+	sqlite3_free(err);
+}
+
+/*
+ * A commit of a revoked tablet after its revocation, in the hub's store:
+ * tab-01 is revoked; an hour later (its clock says so) it saves, not
+ * knowing; the hub refuses the bundle and is then made to take it in by
+ * hand, the revocation lifted from the bookkeeping for the ingest and put
+ * back.  Main's head is the merge of that save.  Returns the revocation's
+ * time (UTC ms).
+ */
+static STORY_UNUSED int64_t story_take_in_late_save(struct story *s)
+{
+	ruhu_buf b = RUHU_BUF_INIT;
+	ruhu_ingest_report ir;
+	sqlite3_stmt *st;
+	int64_t revoked_ms;
+	char sql[256];
+
+	rt_ok(ruhu_hub_revoke(s->hub, "tab-01", "lost on the bus"));
+	s->ca.now = s->ch.now + 3600000;
+	story_set(s->a, "person", s->person, "address", "梅园新村 14 号");
+	rt_ok(ruhu_push(&b, NULL, s->a));
+	ck_assert_int_eq(ruhu_hub_ingest(&ir, s->hub, b.ptr, b.size, NULL), RUHU_EREVOKED);
+	ruhu_ingest_report_dispose(&ir);
+
+	ck_assert_int_eq(sqlite3_prepare_v2(ruhu_replica_db(s->hub), "SELECT revoked_ms FROM _signers WHERE id = "
+					    "'tab-01'", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	revoked_ms = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ck_assert_int_gt(revoked_ms, 0);
+	story_exec(s->hub, "UPDATE _signers SET revoked_ms = NULL WHERE id = 'tab-01'; "
+			   "UPDATE _devices SET revoked_ms = NULL WHERE id = 'tab-01'");
+	s->ch.now += 7200000;
+	rt_ok(ruhu_hub_ingest(&ir, s->hub, b.ptr, b.size, NULL));
+	ck_assert_uint_eq(ir.commits, 1);
+	ruhu_ingest_report_dispose(&ir);
+	snprintf(sql, sizeof(sql), "UPDATE _signers SET revoked_ms = %lld WHERE id = 'tab-01'; "
+		 "UPDATE _devices SET revoked_ms = %lld WHERE id = 'tab-01'", (long long)revoked_ms,
+		 (long long)revoked_ms);
+	story_exec(s->hub, sql);
+	ruhu_buf_dispose(&b);
+	return revoked_ms;
 }
 
 static void story_free(struct story *s)

@@ -27,15 +27,6 @@ static void teardown(void)
 	story_free(&s);
 }
 
-static void exec_sql(ruhu_replica *r, const char *sql)
-{
-	char *err = NULL;
-
-	ck_assert_msg(sqlite3_exec(ruhu_replica_db(r), sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql,
-		      err ? err : "");
-	sqlite3_free(err);
-}
-
 static size_t count_rows(ruhu_replica *r)
 {
 	static const char *tables[] = { "worker", "holiday", "household", "person", "visit", "application",
@@ -134,7 +125,7 @@ START_TEST(test_audit_verify_finds_a_row_changed_behind_ruhus_back)
 	char sql[256];
 
 	snprintf(sql, sizeof(sql), "UPDATE person SET phone = '13000000000' WHERE id = '%s'", s.person);
-	exec_sql(s.hub, sql);
+	story_exec(s.hub, sql);
 	p = one_problem(&rep, s.hub, "row-changed");
 	ck_assert_uint_eq(rep.nproblems, 1);
 	ck_assert_str_eq(p->type, "person");
@@ -154,12 +145,12 @@ START_TEST(test_audit_verify_finds_a_row_changed_behind_ruhus_back)
 
 	/* a row added and one deleted behind ruhu's back */
 	snprintf(sql, sizeof(sql), "UPDATE person SET phone = '13922222222' WHERE id = '%s'", s.person);
-	exec_sql(s.hub, sql);
-	exec_sql(s.hub, "INSERT INTO household(id, address) VALUES('01900000-0000-7000-8000-0000000000ff', 'x')");
+	story_exec(s.hub, sql);
+	story_exec(s.hub, "INSERT INTO household(id, address) VALUES('01900000-0000-7000-8000-0000000000ff', 'x')");
 	p = one_problem(&rep, s.hub, "row-extra");
 	ck_assert_str_eq(p->id, "01900000-0000-7000-8000-0000000000ff");
 	ruhu_audit_verify_report_dispose(&rep);
-	exec_sql(s.hub, "DELETE FROM household");
+	story_exec(s.hub, "DELETE FROM household");
 	p = one_problem(&rep, s.hub, "row-missing");
 	ck_assert_str_eq(p->id, s.household);
 	ck_assert_ptr_nonnull(strstr(p->message, "is in the history but not in the replica"));
@@ -178,7 +169,7 @@ START_TEST(test_audit_verify_names_the_first_divergence_of_the_replay)
 	 * save's changeset starts from the altered value, which the history
 	 * never wrote */
 	snprintf(sql, sizeof(sql), "UPDATE person SET phone = '13000000000' WHERE id = '%s'", s.person);
-	exec_sql(s.hub, sql);
+	story_exec(s.hub, sql);
 	story_set(s.hub, "person", s.person, "phone", "13911112222");
 	rt_ok(ruhu_status_get(&st, s.hub));
 	p = one_problem(&rep, s.hub, "replay-conflict");
@@ -282,40 +273,10 @@ START_TEST(test_audit_verify_finds_a_save_taken_in_after_revocation)
 {
 	ruhu_audit_verify_report rep;
 	const ruhu_audit_problem *p;
-	ruhu_buf b = RUHU_BUF_INIT;
-	ruhu_ingest_report ir;
-	sqlite3_stmt *st;
-	int64_t revoked_ms;
-	char sql[256];
 
 	rt_ok(ruhu_audit_verify(&rep, s.hub, NULL));
 	ruhu_audit_verify_report_dispose(&rep);
-	/* tab-01 is revoked; an hour later it saves, not knowing */
-	rt_ok(ruhu_hub_revoke(s.hub, "tab-01", "lost on the bus"));
-	s.ca.now = s.ch.now + 3600000;
-	story_set(s.a, "person", s.person, "address", "梅园新村 14 号");
-	rt_ok(ruhu_push(&b, NULL, s.a));
-	ck_assert_int_eq(ruhu_hub_ingest(&ir, s.hub, b.ptr, b.size, NULL), RUHU_EREVOKED);
-	ruhu_ingest_report_dispose(&ir);
-
-	/* taken in by hand: the revocation lifted from the bookkeeping for the
-	 * ingest, then put back */
-	ck_assert_int_eq(sqlite3_prepare_v2(ruhu_replica_db(s.hub), "SELECT revoked_ms FROM _signers WHERE id = "
-					    "'tab-01'", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	revoked_ms = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	ck_assert_int_gt(revoked_ms, 0);
-	exec_sql(s.hub, "UPDATE _signers SET revoked_ms = NULL WHERE id = 'tab-01'; "
-			"UPDATE _devices SET revoked_ms = NULL WHERE id = 'tab-01'");
-	s.ch.now += 7200000;
-	rt_ok(ruhu_hub_ingest(&ir, s.hub, b.ptr, b.size, NULL));
-	ck_assert_uint_eq(ir.commits, 1);
-	ruhu_ingest_report_dispose(&ir);
-	snprintf(sql, sizeof(sql), "UPDATE _signers SET revoked_ms = %lld WHERE id = 'tab-01'; "
-		 "UPDATE _devices SET revoked_ms = %lld WHERE id = 'tab-01'", (long long)revoked_ms,
-		 (long long)revoked_ms);
-	exec_sql(s.hub, sql);
+	story_take_in_late_save(&s);
 
 	p = one_problem(&rep, s.hub, "revoked-key");
 	ck_assert_uint_eq(rep.nproblems, 1);
@@ -324,7 +285,6 @@ START_TEST(test_audit_verify_finds_a_save_taken_in_after_revocation)
 	ck_assert_ptr_nonnull(strstr(p->message, "which was revoked at"));
 	ck_assert_ptr_nonnull(strstr(p->message, "(lost on the bus)"));
 	ruhu_audit_verify_report_dispose(&rep);
-	ruhu_buf_dispose(&b);
 }
 END_TEST
 
@@ -343,15 +303,15 @@ START_TEST(test_audit_verify_finds_a_backdated_save_by_its_merge_time)
 	rt_ok(ruhu_push(&b, NULL, s.a));
 	s.ch.now = s.ca.now + 600000;
 	rt_ok(ruhu_hub_revoke(s.hub, "tab-01", "lost on the bus"));
-	exec_sql(s.hub, "UPDATE _devices SET revoked_ms = NULL WHERE id = 'tab-01'; "
-			"CREATE TEMP TABLE keep AS SELECT revoked_ms FROM _signers WHERE id = 'tab-01'; "
-			"UPDATE _signers SET revoked_ms = NULL WHERE id = 'tab-01'");
+	story_exec(s.hub, "UPDATE _devices SET revoked_ms = NULL WHERE id = 'tab-01'; "
+			   "CREATE TEMP TABLE keep AS SELECT revoked_ms FROM _signers WHERE id = 'tab-01'; "
+			   "UPDATE _signers SET revoked_ms = NULL WHERE id = 'tab-01'");
 	s.ch.now += 600000;
 	rt_ok(ruhu_hub_ingest(&ir, s.hub, b.ptr, b.size, NULL));
 	ruhu_ingest_report_dispose(&ir);
 	snprintf(sql, sizeof(sql), "UPDATE _signers SET revoked_ms = (SELECT revoked_ms FROM keep) WHERE id = "
 		 "'tab-01'");
-	exec_sql(s.hub, sql);
+	story_exec(s.hub, sql);
 	p = one_problem(&rep, s.hub, "revoked-key");
 	ck_assert_ptr_nonnull(strstr(p->message, "taken in by the hub at"));
 	ck_assert_ptr_nonnull(strstr(p->message, "after tab-01's key was revoked at"));
