@@ -13,14 +13,18 @@
  *     the same transaction: one bad commit refuses the whole bundle.
  *  2. A bundle whose prerequisites have not arrived waits, encrypted as it
  *     came, in `_inbox`; every later ingest retries the waiting bundles.
- *  3. Each device commit not merged before is merged oldest first, in a
- *     transaction of its own: the merge (sync/merge.h), the merge commit
+ *  3. Each device commit not merged before is merged oldest first, under a
+ *     savepoint of its own: the merge (sync/merge.h), the merge commit
  *     (core/save.h: parents previous main and the device commit; tree with
  *     the net changeset and decisions.txt; the device commit's author, HLC,
  *     worker and visit), its review items, `_merged` and `_devices`.  A
  *     commit found in `_merged` is a duplicate and is skipped.
- *  4. A dry run (`hub preview`) does all of it inside one transaction that
- *     is rolled back: nothing is kept, the decisions are reported.
+ *  4. An ingest is one transaction: storing the bundle, merging its
+ *     commits and letting in the waiting bundles it released either all
+ *     happen or none does (a power loss or an error half-way leaves the hub
+ *     as it was; ingesting the bundle again does all of it).  A dry run
+ *     (`hub preview`) does the same and rolls it back: nothing is kept, the
+ *     decisions are reported.
  */
 #include <stdio.h>
 #include <time.h>
@@ -55,22 +59,20 @@ void ruhu_ingest_report_dispose(ruhu_ingest_report *rep)
 }
 
 
+/* Savepoints inside the ingest's transaction (design notes 3 and 4). */
 static int tx_begin(struct ctx *c)
 {
-	return c->dry ? ruhu_replica_savepoint(c->hub, "ruhu_ingest") : ruhu_replica_begin(c->hub);
+	return ruhu_replica_savepoint(c->hub, "ruhu_ingest");
 }
 
 static int tx_commit(struct ctx *c)
 {
-	return c->dry ? ruhu_replica_release(c->hub, "ruhu_ingest") : ruhu_replica_commit(c->hub);
+	return ruhu_replica_release(c->hub, "ruhu_ingest");
 }
 
 static void tx_rollback(struct ctx *c)
 {
-	if (c->dry)
-		ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
-	else
-		ruhu_replica_rollback(c->hub);
+	ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
 	ruhu_replica_repo_reset(c->hub);
 	ruhu_replica_repo(&c->repo, c->hub);
 }
@@ -487,14 +489,15 @@ int ruhu_hub_ingest(ruhu_ingest_report *out, ruhu_replica *hub, const void *bund
 	if ((error = ruhu_hub_check(hub)) < 0 || (error = ruhu_replica_schema(&c.schema, hub)) < 0 ||
 	    (error = ruhu_replica_repo(&c.repo, hub)) < 0)
 		return error;
-	if (c.dry && (error = ruhu_replica_begin(hub)) < 0)
+	if ((error = ruhu_replica_begin(hub)) < 0)
 		return error;
 	error = ingest_one(&c, bundle, len);
 	if (error == 0 && !c.dry && !out->waiting)
 		error = retry_inbox(&c);
-	if (c.dry) {
-		ruhu_replica_rollback(hub);
-		ruhu_replica_repo_reset(hub);
-	}
+	if (error == 0 && !c.dry && (error = ruhu_replica_commit(hub)) == 0)
+		return 0;
+	/* design note 4: nothing of it is kept */
+	ruhu_replica_rollback(hub);
+	ruhu_replica_repo_reset(hub);
 	return error;
 }

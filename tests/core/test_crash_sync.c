@@ -37,6 +37,18 @@ START_TEST(test_crash_sync_save_delete)
 }
 END_TEST
 
+START_TEST(test_crash_sync_merge)
+{
+	loop(&rt_op_merge, 1);
+}
+END_TEST
+
+START_TEST(test_crash_sync_merge_delete)
+{
+	loop(&rt_op_merge_delete, 1);
+}
+END_TEST
+
 START_TEST(test_crash_sync_pull)
 {
 	loop(&rt_op_pull, 1);
@@ -56,6 +68,8 @@ Suite *crash_sync_suite(void)
 
 	tcase_add_test(tc, test_crash_sync_save);
 	tcase_add_test(tc, test_crash_sync_save_delete);
+	tcase_add_test(tc, test_crash_sync_merge);
+	tcase_add_test(tc, test_crash_sync_merge_delete);
 	tcase_add_test(tc, test_crash_sync_pull);
 	tcase_add_test(tc, test_crash_sync_pull_delete);
 	suite_add_tcase(s, tc);
