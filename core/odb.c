@@ -14,6 +14,10 @@
  *     ruhu_git_error.
  *  3. `exists` answers 0 (missing) when SQLite fails: libgit2 reads any
  *     non-zero as "present", and a false "present" would skip a write.
+ *     libgit2 drops the failure itself, so the backend keeps it, and the
+ *     write that libgit2 makes next (it asks `exists` before each write)
+ *     fails with it: an I/O error inside a transaction has rolled the
+ *     transaction back, and the write must not go on without it.
  *  4. Writes are INSERT OR IGNORE: an object already stored is kept as is
  *     (its bytes hash to the same id), so duplicate writes cost one lookup.
  *  5. A writepack collects the pack in memory up to max_pack_size, then hands
@@ -49,6 +53,7 @@ typedef struct {
 	git_odb_backend parent;
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
+	char exists_failed[512];    /* design note 3: "" when the last exists ran */
 } backend;
 
 typedef struct {
@@ -191,10 +196,14 @@ static int b_exists(git_odb_backend *parent, const git_oid *oid)
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int rc = sqlite3_step(st);
 
+	b->exists_failed[0] = '\0';
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		snprintf(b->exists_failed, sizeof(b->exists_failed), "object store cannot look up an "
+			 "object: %s", sqlite3_errmsg(b->db));
 	sqlite3_reset(st);
-	return found; /* design note 3 */
+	return rc == SQLITE_ROW; /* design note 3 */
 }
 
 static int store_object(backend *b, const git_oid *oid, const void *data, size_t len,
@@ -217,6 +226,12 @@ static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data
 {
 	backend *b = (backend *)parent;
 
+	if (b->exists_failed[0]) {
+		/* design note 3 */
+		git_error_set_str(GIT_ERROR_ODB, b->exists_failed);
+		b->exists_failed[0] = '\0';
+		return -1;
+	}
 	if (store_object(b, oid, data, len, type) < 0)
 		return sql_fail(b, "write an object");
 	return 0;
