@@ -72,7 +72,11 @@ static int tx_commit(struct ctx *c)
 
 static void tx_rollback(struct ctx *c)
 {
-	ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
+	/* an I/O error, a full disk or out of memory may have made SQLite roll
+	 * the whole transaction back already: then there is no savepoint, and
+	 * the error that did it is the one to report */
+	if (!sqlite3_get_autocommit(c->db))
+		ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
 	ruhu_replica_repo_reset(c->hub);
 	ruhu_replica_repo(&c->repo, c->hub);
 }
@@ -466,6 +470,10 @@ static int retry_inbox(struct ctx *c)
 			progress = 1;
 			break;
 		}
+		/* a read of the inbox that failed is an error (it may have rolled
+		 * the ingest's transaction back), not an empty inbox */
+		if (error == 0 && !progress && rc != SQLITE_DONE)
+			error = ruhu_sql_error(c->db, rc, "read the waiting bundles");
 		sqlite3_finalize(st);
 	}
 	return error;

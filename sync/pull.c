@@ -278,13 +278,24 @@ int ruhu_pull_apply(ruhu_pull_report *out, ruhu_replica *r, const git_oid *main)
 	if ((error = ruhu_replica_repo(&repo, r)) < 0 || (error = ruhu_replica_schema(&schema, r)) < 0)
 		goto done;
 	if ((error = ruhu_refs_get(&old, db, MAIN_REF)) == 0) {
+		int desc = git_oid_equal(&old, main) ? 1 : git_graph_descendant_of(repo, &old, main);
+
 		have_old = 1;
-		if (git_oid_equal(&old, main) || git_graph_descendant_of(repo, &old, main) == 1) {
+		if (desc == 1) {
 			out->up_to_date = 1;
 			git_oid_tostr(out->main, sizeof(out->main), &old);
 			goto done;
 		}
-		if (git_graph_descendant_of(repo, main, &old) != 1) {
+		/* an error reading history is an error, not a rewritten main */
+		if (desc == 0 && (desc = git_graph_descendant_of(repo, main, &old)) < 0) {
+			error = ruhu_git_error(desc, "cannot read the history of the hub's main");
+			goto done;
+		}
+		if (desc < 0) {
+			error = ruhu_git_error(desc, "cannot read the history of this tablet's main");
+			goto done;
+		}
+		if (desc != 1) {
 			error = ruhu_error_set(RUHU_ECONFLICT, "the hub's main does not contain the main this "
 					       "tablet has: refusing to rewrite its history");
 			goto done;

@@ -41,6 +41,18 @@ START_TEST(test_fault_sync_io_save)
 }
 END_TEST
 
+START_TEST(test_fault_sync_io_merge)
+{
+	io(&rt_op_merge);
+}
+END_TEST
+
+START_TEST(test_fault_sync_io_pull)
+{
+	io(&rt_op_pull);
+}
+END_TEST
+
 static void teardown(void)
 {
 	printf("fault_sync: %u runs with a fault in this test\n", total);
@@ -54,6 +66,8 @@ Suite *fault_sync_suite(void)
 
 	tcase_add_checked_fixture(io_tc, NULL, teardown);
 	tcase_add_test(io_tc, test_fault_sync_io_save);
+	tcase_add_test(io_tc, test_fault_sync_io_merge);
+	tcase_add_test(io_tc, test_fault_sync_io_pull);
 	suite_add_tcase(s, io_tc);
 	return s;
 }
