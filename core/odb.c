@@ -14,15 +14,23 @@
  *     ruhu_git_error.
  *  3. `exists` answers 0 (missing) when SQLite fails: libgit2 reads any
  *     non-zero as "present", and a false "present" would skip a write.
- *     libgit2 drops the failure itself, so the backend keeps it, and the
- *     write that libgit2 makes next (it asks `exists` before each write)
- *     fails with it: an I/O error inside a transaction has rolled the
- *     transaction back, and the write must not go on without it.
+ *     libgit2 drops the failure itself.  When it rolled the caller's
+ *     transaction back (an I/O error or out of memory does), the backend
+ *     keeps it, and every write out of a transaction fails with it until a
+ *     transaction begins again: the write must not go on without the
+ *     transaction it belonged to.
  *  4. Writes are INSERT OR IGNORE: an object already stored is kept as is
  *     (its bytes hash to the same id), so duplicate writes cost one lookup.
  *  5. A writepack collects the pack in memory up to max_pack_size, then hands
  *     it to ruhu_pack_parse and writes every object inside one SAVEPOINT
  *     (odb.h, design note 3).
+ *  6. libgit2 carries a class and a message back from a callback, no more:
+ *     the backend keeps its last SQLite failure (per thread) as a ruhu code
+ *     and message, so that ruhu_git_error reports out of memory, a full disk
+ *     or a read-only replica with their codes; callers whose libgit2 call
+ *     replaced the backend's error by its own (the tree builder's "invalid
+ *     object" after a failed lookup) ask ruhu_odb_take_failure.  A call of
+ *     the backend that goes well forgets the failure.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,7 +61,9 @@ typedef struct {
 	git_odb_backend parent;
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
-	char exists_failed[512];    /* design note 3: "" when the last exists ran */
+	/* design note 3: an exists whose failure rolled the transaction back */
+	int lost_code;
+	char lost_msg[512];
 } backend;
 
 typedef struct {
@@ -63,6 +73,13 @@ typedef struct {
 	git_indexer_progress_cb progress_cb;
 	void *progress_payload;
 } writepack;
+
+/* Design note 6: the backend's last SQLite failure, as ruhu code and
+ * message; code 0 when the last call of the backend went well. */
+static __thread struct {
+	int code;
+	char msg[512];
+} last_failure;
 
 int ruhu_git_error(int giterr, const char *fmt, ...)
 {
@@ -84,6 +101,9 @@ int ruhu_git_error(int giterr, const char *fmt, ...)
 		code = RUHU_EINVALID;
 	else if (e && e->klass == GIT_ERROR_NOMEMORY)
 		code = RUHU_ENOMEM;
+	else if (last_failure.code && e && e->message && !strcmp(e->message, last_failure.msg))
+		code = last_failure.code;   /* design note 6 */
+	last_failure.code = 0;
 	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
 }
 
@@ -93,6 +113,8 @@ static int sql_code(int rc)
 {
 	if (rc == SQLITE_IOERR_DATA)
 		return RUHU_ECORRUPT;
+	if (rc == SQLITE_IOERR_NOMEM)
+		return RUHU_ENOMEM;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -113,11 +135,21 @@ static int sql_code(int rc)
 
 static int sql_fail(backend *b, const char *what)
 {
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), "object store cannot %s: %s", what, sqlite3_errmsg(b->db));
-	git_error_set_str(GIT_ERROR_ODB, msg);
+	last_failure.code = sql_code(sqlite3_extended_errcode(b->db));
+	snprintf(last_failure.msg, sizeof(last_failure.msg), "object store cannot %s: %s", what,
+		 sqlite3_errmsg(b->db));
+	git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
 	return -1;
+}
+
+int ruhu_odb_take_failure(void)
+{
+	int code = last_failure.code;
+
+	if (code == 0)
+		return 0;
+	last_failure.code = 0;
+	return ruhu_error_set(code, "%s", last_failure.msg);
 }
 
 static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
@@ -161,6 +193,7 @@ static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *
 	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
 	int rc, error;
 
+	last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		error = row_data(out, len, type, b, st, 0, 1);
@@ -179,6 +212,7 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 	sqlite3_stmt *st = bind_oid(b, S_HEADER, oid);
 	int rc, error = 0;
 
+	last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*type = (git_object_t)sqlite3_column_int64(st, 0);
@@ -196,12 +230,19 @@ static int b_exists(git_odb_backend *parent, const git_oid *oid)
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
-	int rc = sqlite3_step(st);
+	int in_txn = !sqlite3_get_autocommit(b->db), rc = sqlite3_step(st);
 
-	b->exists_failed[0] = '\0';
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		snprintf(b->exists_failed, sizeof(b->exists_failed), "object store cannot look up an "
-			 "object: %s", sqlite3_errmsg(b->db));
+	if (!sqlite3_get_autocommit(b->db))
+		b->lost_code = 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sql_fail(b, "look up an object");
+		if (in_txn && sqlite3_get_autocommit(b->db)) {
+			b->lost_code = last_failure.code;
+			memcpy(b->lost_msg, last_failure.msg, sizeof(b->lost_msg));
+		}
+	} else {
+		last_failure.code = 0;
+	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW; /* design note 3 */
 }
@@ -226,14 +267,18 @@ static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data
 {
 	backend *b = (backend *)parent;
 
-	if (b->exists_failed[0]) {
-		/* design note 3 */
-		git_error_set_str(GIT_ERROR_ODB, b->exists_failed);
-		b->exists_failed[0] = '\0';
+	if (b->lost_code && sqlite3_get_autocommit(b->db)) {
+		/* design note 3 (libgit2 tries again through a stream, whose
+		 * exists goes well: the loss stays until a transaction begins) */
+		last_failure.code = b->lost_code;
+		memcpy(last_failure.msg, b->lost_msg, sizeof(last_failure.msg));
+		git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
 		return -1;
 	}
+	b->lost_code = 0;
 	if (store_object(b, oid, data, len, type) < 0)
 		return sql_fail(b, "write an object");
+	last_failure.code = 0;
 	return 0;
 }
 

@@ -111,6 +111,8 @@ int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what)
 	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
 		return ruhu_error_set(RUHU_ERROR, "%s: the transaction was rolled back by an earlier error",
 				      what);
+	if (rc == SQLITE_IOERR_NOMEM)
+		return ruhu_error_oom();
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
