@@ -26,6 +26,7 @@
  *     (`hub preview`) does the same and rolls it back: nothing is kept, the
  *     decisions are reported.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -72,13 +73,19 @@ static int tx_commit(struct ctx *c)
 
 static void tx_rollback(struct ctx *c)
 {
+	char msg[1024];
+	int code = ruhu_error_last_code();
+
+	/* the error being handled is the one to report, whatever happens here */
+	snprintf(msg, sizeof(msg), "%s", ruhu_error_last());
 	/* an I/O error, a full disk or out of memory may have made SQLite roll
-	 * the whole transaction back already: then there is no savepoint, and
-	 * the error that did it is the one to report */
+	 * the whole transaction back already: then there is no savepoint */
 	if (!sqlite3_get_autocommit(c->db))
 		ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
 	ruhu_replica_repo_reset(c->hub);
 	ruhu_replica_repo(&c->repo, c->hub);
+	if (code < 0)
+		ruhu_error_set(code, "%s", msg);
 }
 
 static void tally(ruhu_ingest_report *rep, const char *rule)
@@ -100,6 +107,43 @@ static void tally(ruhu_ingest_report *rep, const char *rule)
 
 
 
+
+/*
+ * The subject of a device commit as git_commit_summary gives it (the first
+ * paragraph on one line: a whitespace run with a newline becomes one space,
+ * others stay).  libgit2 1.5.1's own returns "" when it runs out of memory,
+ * which would make a merge commit with the wrong subject.
+ */
+static int summary_of(ruhu_buf *out, const char *msg)
+{
+	const char *space = NULL;
+	int newline = 0, error = 0;
+
+	for (; *msg && error == 0; msg++) {
+		if (*msg == '\n') {
+			const char *next = msg + 1;
+
+			while (*next && *next != '\n' && isspace((unsigned char)*next))
+				next++;
+			if (!*next || *next == '\n')
+				break;
+		}
+		if (isspace((unsigned char)*msg)) {
+			if (space == NULL) {
+				space = msg;
+				newline = 0;
+			}
+			newline |= *msg == '\n';
+			continue;
+		}
+		if (space)
+			error = newline ? ruhu_buf_putc(out, ' ') : ruhu_buf_put(out, space, (size_t)(msg - space));
+		space = NULL;
+		if (error == 0)
+			error = ruhu_buf_putc(out, *msg);
+	}
+	return error;
+}
 
 static int store_reviews(struct ctx *c, const ruhu_merge_result *res, const git_oid *dc,
 			 const git_oid *mc, const char *worker)
@@ -197,9 +241,11 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 	ruhu_tree_entry entry;
 	ruhu_trailer tr[2];
 	git_oid mc;
-	int64_t seq = ingest_seq_of(c->repo, dc);
+	int64_t seq;
 	int error, began = 0;
 
+	if ((error = ingest_seq_of(&seq, c->repo, dc)) < 0)
+		goto done;
 	if ((error = git_commit_lookup(&cm, c->repo, dc)) < 0) {
 		error = ruhu_git_error(error, "cannot read a device commit");
 		goto done;
@@ -208,9 +254,9 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 	    (error = ruhu_commit_trailer(&v, c->repo, dc, "Ruhu-HLC")) < 0 ||
 	    (error = ruhu_hlc_parse(&mo.hlc, v.ptr, v.size)) < 0)
 		goto done;
-	if (ruhu_commit_trailer(&worker, c->repo, dc, "Ruhu-Worker") < 0 ||
-	    ruhu_commit_trailer(&visit, c->repo, dc, "Ruhu-Visit") < 0)
-		ruhu_error_clear();
+	if ((error = ruhu_commit_trailer_opt(&worker, c->repo, dc, "Ruhu-Worker")) < 0 ||
+	    (error = ruhu_commit_trailer_opt(&visit, c->repo, dc, "Ruhu-Visit")) < 0)
+		goto done;
 	if ((error = tx_begin(c)) < 0)
 		goto done;
 	began = 1;
@@ -223,8 +269,17 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 		goto done;
 	entry.path = "decisions.txt";
 	entry.mode = 0;
-	if ((error = ruhu_buf_printf(&subject, "merge %s #%lld: %s", c->dev.id, (long long)seq,
-				     git_commit_summary(cm) ? git_commit_summary(cm) : "")) < 0 ||
+	/* an author's name or email is NULL only when libgit2 ran out of memory
+	 * (1.5.1 parses a signature without checking its copies): the merge
+	 * commit must not lose the device commit's author */
+	if (git_commit_author(cm) == NULL || git_commit_author(cm)->name == NULL ||
+	    git_commit_author(cm)->email == NULL) {
+		error = ruhu_error_set(RUHU_ENOMEM, "cannot read device commit %s: out of memory",
+				       git_oid_tostr_s(dc));
+		goto done;
+	}
+	if ((error = ruhu_buf_printf(&subject, "merge %s #%lld: ", c->dev.id, (long long)seq)) < 0 ||
+	    (error = summary_of(&subject, git_commit_message(cm))) < 0 ||
 	    (error = ruhu_buf_printf(&mergeof, "%s %lld", c->dev.id, (long long)seq)) < 0 ||
 	    (error = ruhu_buf_printf(&nrev, "%zu", res->nreviews)) < 0)
 		goto done;

@@ -225,8 +225,8 @@ static int redo_pending(ruhu_pull_report *out, ruhu_replica *r, git_repository *
 		    (error = ruhu_commit_trailer(&v, repo, &oid, "Ruhu-HLC")) < 0 ||
 		    (error = ruhu_hlc_parse(&mo.hlc, v.ptr, v.size)) < 0)
 			break;
-		if (ruhu_commit_trailer(&worker, repo, &oid, "Ruhu-Worker") < 0)
-			ruhu_error_clear();
+		if ((error = ruhu_commit_trailer_opt(&worker, repo, &oid, "Ruhu-Worker")) < 0)
+			break;
 		mo.mode = RUHU_MERGE_REDO;
 		mo.origin = self.ptr;
 		mo.worker = worker.size ? worker.ptr : NULL;

@@ -41,5 +41,8 @@ int ruhu_object_exists(git_repository *repo, const git_oid *id);
 
 /* A trailer of a commit (cleared first); RUHU_ENOTFOUND when missing. */
 int ruhu_commit_trailer(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key);
+/* The same for a trailer a commit may lack: empty then (out of memory and
+ * a commit that cannot be read are still errors). */
+int ruhu_commit_trailer_opt(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key);
 
 #endif

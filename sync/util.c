@@ -66,6 +66,18 @@ done:
 	return error;
 }
 
+int ruhu_commit_trailer_opt(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key)
+{
+	int error = ruhu_commit_trailer(out, repo, id, key);
+
+	if (error == RUHU_ENOTFOUND) {
+		ruhu_error_clear();
+		ruhu_buf_clear(out);
+		error = 0;
+	}
+	return error;
+}
+
 int ruhu_object_exists(git_repository *repo, const git_oid *id)
 {
 	git_odb *odb = NULL;
