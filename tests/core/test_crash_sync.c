@@ -5,7 +5,8 @@
  * (several records and an attachment), the hub's merge of a tablet's bundle
  * with conflicts, and a tablet's pull that undoes its pending saves,
  * applies main, drops what main acknowledged and redoes the rest; each in
- * WAL and in rollback-journal mode.  After each crash the replica opens,
+ * WAL mode, in rollback-journal mode, and in rollback-journal mode with a
+ * cache small enough to spill pages before the commit.  After each crash the replica opens,
  * passes its check, its digest is the digest of its rows and of its history,
  * and its state is exactly before or after (after, whenever the call had
  * returned).  Each test prints its counts (docs/testing.md collects them);
@@ -61,6 +62,15 @@ START_TEST(test_crash_sync_pull_delete)
 }
 END_TEST
 
+START_TEST(test_crash_sync_spill)
+{
+	/* a small cache: the transactions spill pages before they commit */
+	loop(&rt_op_save_spill, 1);
+	loop(&rt_op_merge_spill, 1);
+	loop(&rt_op_pull_spill, 1);
+}
+END_TEST
+
 Suite *crash_sync_suite(void)
 {
 	Suite *s = suite_create("crash_sync");
@@ -72,6 +82,7 @@ Suite *crash_sync_suite(void)
 	tcase_add_test(tc, test_crash_sync_merge_delete);
 	tcase_add_test(tc, test_crash_sync_pull);
 	tcase_add_test(tc, test_crash_sync_pull_delete);
+	tcase_add_test(tc, test_crash_sync_spill);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -146,6 +146,10 @@ extern const struct rt_op rt_op_merge;           /* the hub ingests a bundle wit
 extern const struct rt_op rt_op_merge_delete;    /* the same, rollback journal */
 extern const struct rt_op rt_op_pull;            /* a tablet pulls: undo, main, drop, redo */
 extern const struct rt_op rt_op_pull_delete;     /* the same, rollback journal */
+/* rollback journal and a 32 KiB cache: pages spill mid-transaction */
+extern const struct rt_op rt_op_save_spill;
+extern const struct rt_op rt_op_merge_spill;
+extern const struct rt_op rt_op_pull_spill;
 
 /* Make the township template of ops_sync.c now (it is made on first use
  * otherwise; once per process). */

@@ -851,6 +851,14 @@ static int run_merge(struct rt_run *run)
 	return error;
 }
 
+const struct rt_op rt_op_save_spill = {
+	.name = "save (delete, cache spill)",
+	.opts = { .journal_mode = RUHU_JOURNAL_DELETE, .cache_kib = 32 },
+	.setup = setup_tablet,
+	.run = run_save,
+	.state = rt_state_tablet,
+};
+
 const struct rt_op rt_op_merge = {
 	.name = "merge",
 	.setup = setup_hub,
@@ -861,6 +869,14 @@ const struct rt_op rt_op_merge = {
 const struct rt_op rt_op_merge_delete = {
 	.name = "merge (delete)",
 	.opts = { .journal_mode = RUHU_JOURNAL_DELETE },
+	.setup = setup_hub,
+	.run = run_merge,
+	.state = rt_state_hub,
+};
+
+const struct rt_op rt_op_merge_spill = {
+	.name = "merge (delete, cache spill)",
+	.opts = { .journal_mode = RUHU_JOURNAL_DELETE, .cache_kib = 32 },
 	.setup = setup_hub,
 	.run = run_merge,
 	.state = rt_state_hub,
@@ -892,6 +908,14 @@ const struct rt_op rt_op_pull = {
 const struct rt_op rt_op_pull_delete = {
 	.name = "pull (delete)",
 	.opts = { .journal_mode = RUHU_JOURNAL_DELETE },
+	.setup = setup_tablet,
+	.run = run_pull,
+	.state = rt_state_tablet,
+};
+
+const struct rt_op rt_op_pull_spill = {
+	.name = "pull (delete, cache spill)",
+	.opts = { .journal_mode = RUHU_JOURNAL_DELETE, .cache_kib = 32 },
 	.setup = setup_tablet,
 	.run = run_pull,
 	.state = rt_state_tablet,
