@@ -14,11 +14,11 @@
  *     ruhu_git_error.
  *  3. `exists` answers 0 (missing) when SQLite fails: libgit2 reads any
  *     non-zero as "present", and a false "present" would skip a write.
- *     libgit2 drops the failure itself.  When it rolled the caller's
- *     transaction back (an I/O error or out of memory does), the backend
- *     keeps it, and every write out of a transaction fails with it until a
- *     transaction begins again: the write must not go on without the
- *     transaction it belonged to.
+ *     libgit2 drops that failure, and tries a failed write again through
+ *     a stream.  When a failure rolled the caller's transaction back (an
+ *     I/O error or out of memory does), the backend keeps it, and every
+ *     write out of a transaction fails with it until a transaction begins
+ *     again: no write goes on without the transaction it belonged to.
  *  4. Writes are INSERT OR IGNORE: an object already stored is kept as is
  *     (its bytes hash to the same id), so duplicate writes cost one lookup.
  *  5. A writepack collects the pack in memory up to max_pack_size, then hands
@@ -142,6 +142,29 @@ static int sql_fail(backend *b, const char *what)
 	return -1;
 }
 
+/* Design note 3: a call of the backend begins; 1 when inside a transaction
+ * (which shows that no earlier loss is pending any more). */
+static int enter(backend *b)
+{
+	int in_txn = !sqlite3_get_autocommit(b->db);
+
+	if (in_txn)
+		b->lost_code = 0;
+	return in_txn;
+}
+
+/* sql_fail, and the loss of the caller's transaction when the failure
+ * rolled it back (design note 3). */
+static int sql_fail_in(backend *b, const char *what, int in_txn)
+{
+	sql_fail(b, what);
+	if (in_txn && sqlite3_get_autocommit(b->db)) {
+		b->lost_code = last_failure.code;
+		memcpy(b->lost_msg, last_failure.msg, sizeof(b->lost_msg));
+	}
+	return -1;
+}
+
 int ruhu_odb_take_failure(void)
 {
 	int code = last_failure.code;
@@ -191,7 +214,7 @@ static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
-	int rc, error;
+	int in_txn = enter(b), rc, error;
 
 	last_failure.code = 0;
 	rc = sqlite3_step(st);
@@ -200,7 +223,7 @@ static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *
 	else if (rc == SQLITE_DONE)
 		error = GIT_ENOTFOUND;
 	else
-		error = sql_fail(b, "read an object");
+		error = sql_fail_in(b, "read an object", in_txn);
 	sqlite3_reset(st);
 	return error;
 }
@@ -210,7 +233,7 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_HEADER, oid);
-	int rc, error = 0;
+	int in_txn = enter(b), rc, error = 0;
 
 	last_failure.code = 0;
 	rc = sqlite3_step(st);
@@ -220,7 +243,7 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 	} else if (rc == SQLITE_DONE) {
 		error = GIT_ENOTFOUND;
 	} else {
-		error = sql_fail(b, "read an object header");
+		error = sql_fail_in(b, "read an object header", in_txn);
 	}
 	sqlite3_reset(st);
 	return error;
@@ -230,19 +253,12 @@ static int b_exists(git_odb_backend *parent, const git_oid *oid)
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
-	int in_txn = !sqlite3_get_autocommit(b->db), rc = sqlite3_step(st);
+	int in_txn = enter(b), rc = sqlite3_step(st);
 
-	if (!sqlite3_get_autocommit(b->db))
-		b->lost_code = 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sql_fail(b, "look up an object");
-		if (in_txn && sqlite3_get_autocommit(b->db)) {
-			b->lost_code = last_failure.code;
-			memcpy(b->lost_msg, last_failure.msg, sizeof(b->lost_msg));
-		}
-	} else {
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		sql_fail_in(b, "look up an object", in_txn);
+	else
 		last_failure.code = 0;
-	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW; /* design note 3 */
 }
@@ -266,18 +282,20 @@ static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data
 	git_object_t type)
 {
 	backend *b = (backend *)parent;
+	int in_txn;
 
 	if (b->lost_code && sqlite3_get_autocommit(b->db)) {
-		/* design note 3 (libgit2 tries again through a stream, whose
-		 * exists goes well: the loss stays until a transaction begins) */
+		/* design note 3 (libgit2 tries a failed write again through a
+		 * stream, whose exists goes well: the loss stays until a
+		 * transaction begins) */
 		last_failure.code = b->lost_code;
 		memcpy(last_failure.msg, b->lost_msg, sizeof(last_failure.msg));
 		git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
 		return -1;
 	}
-	b->lost_code = 0;
+	in_txn = enter(b);
 	if (store_object(b, oid, data, len, type) < 0)
-		return sql_fail(b, "write an object");
+		return sql_fail_in(b, "write an object", in_txn);
 	last_failure.code = 0;
 	return 0;
 }
