@@ -9,7 +9,6 @@
  *  3. A usage error prints one line naming the option, then the usage.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,21 +21,8 @@ void cli_list_release(struct cli_list *list)
 	list->count = 0;
 }
 
-static int usage_error(struct cli_ctx *ctx, const struct cli_option *opts, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int usage_error(struct cli_ctx *ctx, const struct cli_option *opts, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ruhu: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cli_usage(ctx, opts, stderr);
-	return -1;
-}
+/* A usage error inside cli_parse, which returns -1 for it (cli.h). */
+#define usage_error(...) (cli_usage_error(__VA_ARGS__), -1)
 
 static int take(struct cli_ctx *ctx, const struct cli_option *all,
 		const struct cli_option *o, const char *arg, const char *shown)

@@ -90,6 +90,10 @@ void cli_usage(const struct cli_ctx *ctx, const struct cli_option *opts, FILE *o
 int cli_fail(void);
 /* Print "ruhu: <formatted message>" and return `code`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "ruhu: <formatted message>", then the usage of the current command
+ * and its options `opts` (NULL: none), to stderr; return CLI_USAGE. */
+int cli_usage_error(const struct cli_ctx *ctx, const struct cli_option *opts, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Print "warning: <message>" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -140,6 +144,14 @@ void cli_json_null(struct cli_json *j);
 void cli_json_kv_string(struct cli_json *j, const char *key, const char *s);
 void cli_json_kv_int(struct cli_json *j, const char *key, long long v);
 void cli_json_kv_bool(struct cli_json *j, const char *key, int v);
+/* key + the string, or null when `s` is NULL or empty (cli_json_kv_string
+ * writes null for NULL only). */
+void cli_json_kv_opt(struct cli_json *j, const char *key, const char *s);
+/* key + the lines of `len` bytes of text as an array of strings; the last
+ * "\n" ends a line, it does not start an empty one.  `text` may be NULL. */
+void cli_json_lines(struct cli_json *j, const char *key, const char *text, size_t len);
+/* "parents": the first `n` (at most 2) commit ids, as an array. */
+void cli_json_parents(struct cli_json *j, const char (*parents)[RUHU_OID_SIZE], size_t n);
 /* Write the document and a newline to stdout and release the writer. */
 int cli_json_print(struct cli_json *j);
 
@@ -179,5 +191,42 @@ void cli_print_record(FILE *out, const ruhu_schema *schema, const char *type, in
 /* Print "saved commit ID (save N, M changes)" or "nothing changed" for a
  * save, to `out`. */
 void cli_print_save(FILE *out, const ruhu_save_info *info);
+
+/* --- audit (cmd_audit.c) --- */
+/* One merge decision as a JSON object; with `record`, the record's type and
+ * id first. */
+void cli_json_decision(struct cli_json *j, const ruhu_audit_decision *d, int record);
+
+/* --- progress bar on a terminal (progress.c) --- */
+struct cli_progress {
+	const char *label;  /* shown before the bar, e.g. the file's name */
+	int tty;            /* stderr is a terminal: draw; else nothing */
+	int drawn;          /* characters of the bar drawn, -1: none */
+	int shown;          /* something is on the line */
+};
+
+void cli_progress_init(struct cli_progress *p, const char *label);
+/* A ruhu_progress_cb: payload is the struct cli_progress. */
+void cli_progress_cb(size_t done, size_t total, void *payload);
+/* Clear the bar's line (when one was drawn). */
+void cli_progress_end(struct cli_progress *p);
+
+/* --- files for the sync commands (cmd_sync.c) --- */
+/* Read a bundle, reply or request file; prints the error itself and
+ * returns CLI_FAIL, or CLI_OK. */
+int cli_read_sync_file(ruhu_buf *out, const char *path);
+/* Read the file at `path` into `data`, then open the replica of this
+ * invocation into *r (NULL until then): the file is refused before a
+ * passphrase is asked.  CLI_OK, or the exit code after printing the error;
+ * the caller releases both either way. */
+int cli_read_and_open(ruhu_buf *data, ruhu_replica **r, struct cli_ctx *ctx, const char *path);
+/* Write the enrolment request of replica `r` to `out`, else to
+ * DIR/DEVICE.request; `written` gets the name of the file written (the
+ * caller disposes it).  CLI_OK, or CLI_FAIL after printing the error. */
+int cli_write_request(ruhu_buf *written, ruhu_replica *r, const char *dir, const char *device,
+		      const char *out);
+/* "2026-11-27 09:14" in the centre's zone (+08:00) for a time in ms since
+ * 1970; "never" for 0. */
+void cli_format_ms(char *out, size_t size, int64_t ms);
 
 #endif

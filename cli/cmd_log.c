@@ -12,6 +12,9 @@
  *     offset), which is the centre's.
  *  3. --json output has stable keys; a commit without a visit has
  *     "visit": null.
+ *  4. `log` walks the replica's own branch; `log --main` the hub's main (on
+ *     a tablet: refs/remotes/hub/main, as far as it has pulled), where the
+ *     hub's merges, enrolments and review resolutions are.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -54,20 +57,12 @@ static void json_entry(struct cli_json *j, const ruhu_log_entry *e)
 	cli_json_kv_string(j, "committer", e->committer);
 	cli_json_kv_string(j, "device", e->device);
 	cli_json_kv_string(j, "worker", e->worker);
-	cli_json_key(j, "visit");
-	if (e->visit[0])
-		cli_json_string(j, e->visit);
-	else
-		cli_json_null(j);
+	cli_json_kv_opt(j, "visit", e->visit);
 	cli_json_kv_string(j, "hlc", e->hlc);
 	cli_json_kv_string(j, "digest", e->digest);
 	cli_json_kv_string(j, "subject", e->subject);
 	cli_json_kv_string(j, "signature", sig);
-	cli_json_key(j, "parents");
-	cli_json_array_begin(j);
-	for (size_t i = 0; i < e->nparents && i < 2; i++)
-		cli_json_string(j, e->parents[i]);
-	cli_json_array_end(j);
+	cli_json_parents(j, e->parents, e->nparents);
 	cli_json_object_end(j);
 }
 
@@ -96,15 +91,18 @@ static int log_line(const ruhu_log_entry *e, void *payload)
 	return 0;
 }
 
-/* log [--json] [-n N] */
+/* log [--json] [-n N] [--main] */
 int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 {
 	struct log_out o = { .max = LONG_MIN };
 	ruhu_replica *r = NULL;
-	int rc;
+	ruhu_status st;
+	const char *ref = NULL;
+	int rc, main_ = 0;
 	struct cli_option options[] = {
 		CLI_BOOL(0, "json", &o.json, "print a JSON array of commits"),
 		CLI_INT('n', "max-count", &o.max, "N", "show at most N commits, the newest"),
+		CLI_BOOL(0, "main", &main_, "the hub's main (on a tablet: as far as it has pulled)"),
 		CLI_END
 	};
 
@@ -114,11 +112,18 @@ int cmd_log(struct cli_ctx *ctx, int argc, const char **argv)
 		return cli_error(CLI_USAGE, "-n must not be negative");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
+	if (main_ && ruhu_status_get(&st, r) < 0) {
+		rc = cli_fail();
+		ruhu_replica_free(r);
+		return rc;
+	}
+	if (main_)
+		ref = strcmp(st.role, "hub") ? "refs/remotes/hub/main" : "refs/heads/main";
 	if (o.json) {
 		cli_json_init(&o.j);
 		cli_json_array_begin(&o.j);
 	}
-	if (ruhu_log(r, NULL, 0, log_line, &o) < 0) {
+	if (ruhu_log(r, ref, 0, log_line, &o) < 0) {
 		rc = cli_fail();
 		ruhu_buf_dispose(&o.j.buf);
 	} else if (o.json) {
@@ -139,23 +144,6 @@ static int show_json(const ruhu_log_entry *e, void *payload)
 
 	json_entry(o->j, e);
 	return 0;
-}
-
-/* The lines of a text file as a JSON array. */
-static void json_lines(struct cli_json *j, const char *key, const ruhu_buf *text)
-{
-	const char *p = text->ptr, *end = text->ptr + text->size;
-
-	cli_json_key(j, key);
-	cli_json_array_begin(j);
-	while (p && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		cli_json_stringn(j, p, len);
-		p += len + 1;
-	}
-	cli_json_array_end(j);
 }
 
 /* show COMMIT [--json] */
@@ -185,8 +173,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, const char **argv)
 			ruhu_buf_dispose(&j.buf);
 			goto done;
 		}
-		json_lines(&j, "changes", &changes);
-		json_lines(&j, "decisions", &decisions);
+		cli_json_lines(&j, "changes", changes.ptr, changes.size);
+		cli_json_lines(&j, "decisions", decisions.ptr, decisions.size);
 		cli_json_object_end(&j);
 		rc = cli_json_print(&j);
 	} else if (ruhu_show(&text, r, argv[0]) < 0) {
@@ -231,11 +219,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, const char **argv)
 		cli_json_kv_string(&j, "centre", st.centre);
 		cli_json_kv_string(&j, "worker", st.worker);
 		cli_json_kv_string(&j, "worker_name", st.worker_name);
-		cli_json_key(&j, "visit");
-		if (st.visit[0])
-			cli_json_string(&j, st.visit);
-		else
-			cli_json_null(&j);
+		cli_json_kv_opt(&j, "visit", st.visit);
 		cli_json_kv_int(&j, "seq", st.seq);
 		cli_json_kv_int(&j, "pending", st.pending);
 		cli_json_kv_string(&j, "head", st.head);

@@ -6,8 +6,8 @@
  * Design notes
  *  1. Every command gets its schema or catalogue from load_schema() or
  *     load_catalogue() below and nowhere else: `--catalogue FILE` when given,
- *     else the one compiled in.  A replica's own catalogue (-C DIR) is to be
- *     read in load_catalogue() too, once replicas can be opened.
+ *     else the replica's (-C DIR: the centre's own, with its calendar), else
+ *     the one compiled in.
  *  2. Human output is bilingual, Chinese first; --json output carries the
  *     same facts with stable keys (docs/schema.md, "Command line").
  *  3. Exit codes: 0 ok, 1 a file or value refused, 2 usage (cli.h, note 1).
@@ -28,10 +28,37 @@ static int load_schema(struct cli_ctx *ctx, ruhu_schema **out)
 
 static int load_catalogue(struct cli_ctx *ctx, const char *file, ruhu_catalogue **out)
 {
-	(void)ctx;
+	ruhu_replica *r = NULL;
+	int error;
+
 	if (file)
 		return ruhu_catalogue_load_file(out, file);
-	return ruhu_catalogue_load_default(out);
+	if (ctx->dir == NULL)
+		return ruhu_catalogue_load_default(out);
+	if (cli_open_replica(ctx, &r) != CLI_OK)
+		return RUHU_ERROR;
+	error = ruhu_replica_catalogue(out, r);
+	ruhu_replica_free(r);
+	return error;
+}
+
+/* The promised date: on the replica's calendar with -C DIR, else counting
+ * weekends only.  *calendar says which. */
+static int promised_date(char out[RUHU_DATE_SIZE], int *calendar, struct cli_ctx *ctx,
+			 const char *received, unsigned int days)
+{
+	ruhu_replica *r = NULL;
+	int error;
+
+	*calendar = 0;
+	if (ctx->dir == NULL)
+		return ruhu_calendar_promised_date(out, NULL, received, days);
+	if (cli_open_replica(ctx, &r) != CLI_OK)
+		return RUHU_ERROR;
+	error = ruhu_replica_promised_date(out, r, received, days);
+	ruhu_replica_free(r);
+	*calendar = error == 0;
+	return error;
 }
 
 static void json_labels(struct cli_json *j, const char *key, const char *zh, const char *en)
@@ -410,6 +437,7 @@ int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv)
 	const ruhu_item *it;
 	char received[RUHU_DATE_SIZE], promised[RUHU_DATE_SIZE];
 	ruhu_buf text = RUHU_BUF_INIT;
+	int calendar = 0;
 
 	if (cli_parse(ctx, argc, argv, opts, 1, 1) < 0)
 		return CLI_USAGE;
@@ -425,9 +453,8 @@ int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv)
 		snprintf(received, sizeof(received), "%s", date);
 	else
 		today(received);
-	/* no replica here: weekends only (holidays live in a replica) */
-	if (ruhu_calendar_promised_date(promised, NULL, received, ruhu_item_limit(it)) < 0) {
-		rc = cli_fail();
+	if (promised_date(promised, &calendar, ctx, received, ruhu_item_limit(it)) < 0) {
+		rc = ruhu_error_last()[0] ? cli_fail() : CLI_FAIL;
 		goto done;
 	}
 	if (json) {
@@ -440,8 +467,9 @@ int cmd_catalogue_show(struct cli_ctx *ctx, int argc, const char **argv)
 		rc = cli_fail();
 	} else {
 		fwrite(text.ptr, 1, text.size, stdout);
-		printf("（未计入法定节假日和调休 / public holidays and adjusted working days not "
-		       "counted: no replica calendar）\n");
+		if (!calendar)
+			printf("（未计入法定节假日和调休 / public holidays and adjusted working days not "
+			       "counted: give -C DIR for the centre's calendar）\n");
 	}
 done:
 	ruhu_buf_dispose(&text);

@@ -65,11 +65,8 @@ int cmd_visit_start(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 0, 0) < 0)
 		return CLI_USAGE;
-	if (household == NULL || purpose == NULL) {
-		cli_error(CLI_USAGE, "visit start needs --household and --purpose");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (household == NULL || purpose == NULL)
+		return cli_usage_error(ctx, options, "visit start needs --household and --purpose");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_visit_start(r, household, purpose, location, id, NULL) < 0)
@@ -123,11 +120,8 @@ int cmd_apply(struct cli_ctx *ctx, int argc, const char **argv)
 
 	if (cli_parse(ctx, argc, argv, options, 1, 1) < 0)
 		return CLI_USAGE;
-	if (person == NULL) {
-		cli_error(CLI_USAGE, "apply needs --person");
-		cli_usage(ctx, options, stderr);
-		return CLI_USAGE;
-	}
+	if (person == NULL)
+		return cli_usage_error(ctx, options, "apply needs --person");
 	if ((rc = cli_open_replica(ctx, &r)) != CLI_OK)
 		return rc;
 	if (ruhu_application_open(r, argv[0], person, &notice, id, NULL) < 0) {

@@ -35,9 +35,7 @@ int cli_assigns_parse(struct cli_ctx *ctx, struct cli_assigns *out, const char *
 		const char *eq = strchr(words[i], '=');
 
 		if (eq == NULL || eq == words[i]) {
-			cli_error(CLI_USAGE, "'%s' is not field=value", words[i]);
-			cli_usage(ctx, NULL, stderr);
-			rc = CLI_USAGE;
+			rc = cli_usage_error(ctx, NULL, "'%s' is not field=value", words[i]);
 			goto done;
 		}
 		/* the field name is the word up to '=': keep it in its own

@@ -193,6 +193,36 @@ void cli_json_kv_bool(struct cli_json *j, const char *key, int v)
 	cli_json_bool(j, v);
 }
 
+void cli_json_kv_opt(struct cli_json *j, const char *key, const char *s)
+{
+	cli_json_kv_string(j, key, s && s[0] ? s : NULL);
+}
+
+void cli_json_lines(struct cli_json *j, const char *key, const char *text, size_t len)
+{
+	const char *p = text, *end = text ? text + len : NULL;
+
+	cli_json_key(j, key);
+	cli_json_array_begin(j);
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		cli_json_stringn(j, p, n);
+		p += n + 1;
+	}
+	cli_json_array_end(j);
+}
+
+void cli_json_parents(struct cli_json *j, const char (*parents)[RUHU_OID_SIZE], size_t n)
+{
+	cli_json_key(j, "parents");
+	cli_json_array_begin(j);
+	for (size_t i = 0; i < n && i < 2; i++)
+		cli_json_string(j, parents[i]);
+	cli_json_array_end(j);
+}
+
 int cli_json_print(struct cli_json *j)
 {
 	int rc = CLI_OK;

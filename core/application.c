@@ -25,6 +25,17 @@ static int catalogue(ruhu_catalogue **out, sqlite3 *db)
 	return error;
 }
 
+int ruhu_replica_catalogue(ruhu_catalogue **out, ruhu_replica *r)
+{
+	return catalogue(out, ruhu_replica_db(r));
+}
+
+int ruhu_replica_promised_date(char out[RUHU_DATE_SIZE], ruhu_replica *r, const char *received,
+			       unsigned int working_days)
+{
+	return ruhu_calendar_promised_date_db(out, ruhu_replica_db(r), received, working_days);
+}
+
 static int find_item(const ruhu_item **out, const ruhu_catalogue *cat, const char *code)
 {
 	if ((*out = ruhu_catalogue_item_byname(cat, code ? code : "")) == NULL)

@@ -10,7 +10,13 @@
  *     a device export opens on the device's saves, a hub export on main.
  *  3. Nothing is written to the replica; the export is read in the
  *     replica's current state (one read of `_refs`, one of `_signers`).
+ *  4. OUTDIR/README tells an auditor how to check the export with stock git
+ *     and OpenSSH alone, what the trailers mean, what stock git cannot check
+ *     (revocation dates, the replay: `ruhu audit verify`), and that the
+ *     export holds personal data in clear.  A bare repository ignores files
+ *     it does not know, so `git fsck` and `git clone` are unaffected.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +98,112 @@ static int take_signer(const ruhu_signer *s, void *payload)
 	return 0;
 }
 
+static const char readme_text[] =
+	"ruhu audit export\n"
+	"=================\n"
+	"\n"
+	"This folder is the history of a ruhu replica (入户, home visits of a township\n"
+	"human-resources and social-security service centre) as a plain, bare git\n"
+	"repository. Every save on a tablet and every merge on the township hub is a\n"
+	"git commit signed with the Ed25519 key of the replica that made it (OpenSSH\n"
+	"signature format, the `gpgsig` header), so stock git and OpenSSH check it\n"
+	"without ruhu.\n"
+	"\n"
+	"PERSONAL DATA IN CLEAR. The commits hold the residents' records (names,\n"
+	"identity numbers, phones, addresses, photos) unencrypted: git only compresses\n"
+	"them. Keep this folder on protected storage, never copy it to shared places,\n"
+	"and delete it when the audit is done (DOMAIN clause 6.4.2).\n"
+	"\n"
+	"Checking it with stock git\n"
+	"--------------------------\n"
+	"The repository's config sets gpg.format = ssh and gpg.ssh.allowedSignersFile =\n"
+	"allowed_signers (beside this file), which lists every key the replica knew,\n"
+	"revoked ones included, one line per key: `<id>@<centre> ssh-ed25519 AAAA...`.\n"
+	"\n"
+	"  git -C OUTDIR log --show-signature          # Good \"git\" signature for <id>@<centre>\n"
+	"  git -C OUTDIR log --format='%h %G? %ce %s'  # G good, B bad (changed after\n"
+	"                                             # signing), U unknown key, N none\n"
+	"  git -C OUTDIR verify-commit COMMIT          # exit status 0 when good\n"
+	"  git -C OUTDIR log --graph --format='%h %s'  # merges of tablets' saves into main\n"
+	"  git -C OUTDIR show COMMIT:changes.txt       # what a save changed, readable\n"
+	"  git -C OUTDIR show COMMIT:decisions.txt     # a merge: every conflict rule that fired\n"
+	"  git clone OUTDIR work                       # a working copy, if wanted\n"
+	"\n"
+	"Checking one commit with OpenSSH alone (ssh-keygen -Y verify):\n"
+	"\n"
+	"  c=COMMIT\n"
+	"  git -C OUTDIR cat-file commit $c >commit.txt\n"
+	"  sed -n '/^gpgsig /,/-----END SSH SIGNATURE-----/p' commit.txt |\n"
+	"      sed 's/^gpgsig //; s/^ //' >commit.sig\n"
+	"  awk '/^gpgsig /{s=1; next} s && /^ /{next} {s=0; print}' commit.txt >commit.data\n"
+	"  ssh-keygen -Y verify -f OUTDIR/allowed_signers -n git -s commit.sig \\\n"
+	"      -I \"$(git -C OUTDIR log -1 --format=%ce $c)\" <commit.data\n"
+	"\n"
+	"The signed bytes are the commit without its gpgsig header; the principal is\n"
+	"the committer's e-mail address, `<replica id>@<centre code>`.\n"
+	"\n"
+	"What the commits hold\n"
+	"---------------------\n"
+	"A tablet's save: its tree holds `changeset` (the SQLite session changeset of\n"
+	"the save, canonical), `changes.txt` (one readable line per field change) and\n"
+	"`attachments/<id>` (photos and scans it introduced). Author: the caseworker;\n"
+	"committer: the tablet. A merge on the hub's main has two parents (previous\n"
+	"main, the tablet's save) and holds the net changeset main applied, its\n"
+	"changes.txt and `decisions.txt` (tab-separated: type, id, field, rule, base,\n"
+	"hub, device, result, note; \\N is NULL). Hub edits, review resolutions,\n"
+	"revocations and archive exports are one-parent commits on main.\n"
+	"\n"
+	"Trailers (the last paragraph of every message):\n"
+	"\n"
+	"  Ruhu-Device    the replica that made the commit (a tablet, or the hub)\n"
+	"  Ruhu-Worker    the caseworker or operator (a merge: the tablet's caseworker)\n"
+	"  Ruhu-Seq       the maker's sequence number of the commit\n"
+	"  Ruhu-HLC       hybrid logical clock (UTC milliseconds + counter): the order of edits\n"
+	"  Ruhu-Schema    SHA-256 of the schema the records follow\n"
+	"  Ruhu-Visit     the home visit the save belongs to, while one is open\n"
+	"  Ruhu-Digest    hash of every record row after the commit (order-independent)\n"
+	"  Ruhu-Merge-Of  a merge: the tablet and sequence number of the save it took in\n"
+	"  Ruhu-Review    a merge: review items it opened for an operator\n"
+	"  Ruhu-Resolves  a resolution: the review item it settles\n"
+	"  Ruhu-Revoke    a revocation: the tablet whose bundles are refused from then on\n"
+	"  Ruhu-Archive   an archive export: records packaged and the manifest's SHA-256\n"
+	"\n"
+	"What stock git cannot check\n"
+	"---------------------------\n"
+	"allowed_signers keeps revoked keys so that older commits still verify, so git\n"
+	"says G for a commit a revoked tablet signed later. `ruhu audit verify` on the\n"
+	"replica judges every signature against the key's enrolment and revocation\n"
+	"dates (a tablet's save at the time the hub merged it), checks that every\n"
+	"object is present and intact, replays main from its first commit into a\n"
+	"scratch database matching every Ruhu-Digest, and compares the result with\n"
+	"the replica row by row.\n";
+
+static int write_readme(const char *outdir)
+{
+	ruhu_buf path = RUHU_BUF_INIT;
+	FILE *f = NULL;
+	int error = 0;
+
+	if ((error = ruhu_buf_printf(&path, "%s/README", outdir)) < 0)
+		return error;
+	if ((f = fopen(path.ptr, "wb")) == NULL ||
+	    fwrite(readme_text, 1, sizeof(readme_text) - 1, f) != sizeof(readme_text) - 1) {
+		error = ruhu_error_set(RUHU_ERROR, "cannot write %s: %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		error = ruhu_error_set(RUHU_ERROR, "cannot write %s: %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	f = NULL;
+done:
+	if (f)
+		fclose(f);
+	ruhu_buf_dispose(&path);
+	return error;
+}
+
 int ruhu_audit_export(ruhu_audit_export_info *out, ruhu_replica *r, const char *outdir)
 {
 	sqlite3 *db = ruhu_replica_db(r);
@@ -117,7 +229,8 @@ int ruhu_audit_export(ruhu_audit_export_info *out, ruhu_replica *r, const char *
 	if ((error = ruhu_refs_foreach(db, "refs/", take_ref, &c)) != 0 ||
 	    (error = ruhu_signers_foreach(db, NULL, take_signer, &c)) != 0)
 		goto done;
-	if ((error = ruhu_export(outdir, repo, c.refs, c.nrefs, c.signers, c.nsigners)) < 0)
+	if ((error = ruhu_export(outdir, repo, c.refs, c.nrefs, c.signers, c.nsigners)) < 0 ||
+	    (error = write_readme(outdir)) < 0)
 		goto done;
 	if (out) {
 		out->refs = c.nrefs;

@@ -26,7 +26,10 @@ typedef struct {
  *    "devices/tab-07"); HEAD is the replica's own branch (or main);
  *  - `allowed_signers` with every key of `_signers`, revoked ones included
  *    (a commit made before a revocation stays verifiable), each under the
- *    principal "<id>@<centre>" of this replica's centre.
+ *    principal "<id>@<centre>" of this replica's centre;
+ *  - `README` for auditors: how to check the export with stock git and
+ *    `ssh-keygen -Y verify`, what the trailers mean, the personal-data
+ *    warning.
  * The export holds personal data in clear: the caller says so to the user.
  * `out` may be NULL.  On failure `outdir` may hold a partial repository.
  */

@@ -5,6 +5,8 @@
  *  1. One message per thread, set where a failure is found (see ruhu/common.h).
  *  2. Setting never allocates: the message lives in a fixed thread-local array,
  *     so that "out of memory" can always be reported.
+ *  3. A new message may quote the last one (ruhu_error_last() as an
+ *     argument): it is formatted on the stack before it replaces the old.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +18,12 @@ static _Thread_local int last_code;
 
 int ruhu_error_vset(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	char message[sizeof(last_message)];
+
+	/* formatted aside first: a caller may wrap the last message in a new
+	 * one ("...: %s", ruhu_error_last()) */
+	vsnprintf(message, sizeof(message), fmt, ap);
+	memcpy(last_message, message, sizeof(last_message));
 	/* design note 3 of common.h: one line */
 	for (char *p = last_message; *p; p++)
 		if (*p == '\n' || *p == '\r')

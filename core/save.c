@@ -304,11 +304,11 @@ int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec 
 		sqlite3_stmt *st = NULL;
 		int rc;
 
-		if ((rc = sqlite3_prepare_v2(db, "INSERT INTO _pending(seq, oid, changeset) VALUES(?1, ?2, ?3)",
+		/* the changeset stays NULL: it is the commit's own (core/setup.c) */
+		if ((rc = sqlite3_prepare_v2(db, "INSERT INTO _pending(seq, oid) VALUES(?1, ?2)",
 					     -1, &st, NULL)) == SQLITE_OK) {
 			sqlite3_bind_int64(st, 1, seq);
 			sqlite3_bind_blob(st, 2, commit.id, GIT_OID_RAWSZ, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 3, spec->len ? spec->changeset : "", (int)spec->len, SQLITE_STATIC);
 			rc = sqlite3_step(st);
 			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		}

@@ -9,9 +9,13 @@
 #include "core/setup.h"
 #include "schema/schema_db.h"
 
+/* A pending save: its commit, and its changeset as it is applied on this
+ * replica now — NULL while that is the commit's own changeset (until a
+ * pull re-applies it on top of the hub's main), so a save does not store
+ * its changeset twice. */
 static const char pending_ddl[] =
 	"CREATE TABLE IF NOT EXISTS _pending("
-	" seq INTEGER PRIMARY KEY, oid BLOB NOT NULL, changeset BLOB NOT NULL) STRICT;";
+	" seq INTEGER PRIMARY KEY, oid BLOB NOT NULL, changeset BLOB) STRICT;";
 
 int ruhu_replica_setup(ruhu_replica *r, const char *self_id, const char *centre,
 		       const char *branch, unsigned int flags)

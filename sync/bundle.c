@@ -112,7 +112,8 @@ static int find_duplicate(const char **out, const ruhu_bundle_ref *refs, size_t 
 	*out = NULL;
 	if (n < 2)
 		return 0;
-	if ((sorted = malloc(n * sizeof(*sorted))) == NULL)
+	sorted = malloc(n * sizeof(*sorted));
+	if (sorted == NULL)
 		return ruhu_error_oom();
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &refs[i];
@@ -148,7 +149,8 @@ static int grow(void **arr, size_t *alloc, size_t count, size_t size)
 	want = *alloc ? *alloc * 2 : 16;
 	if (want < *alloc || want > SIZE_MAX / size)
 		return ruhu_error_oom();
-	if ((p = realloc(*arr, want * size)) == NULL)
+	p = realloc(*arr, want * size);
+	if (p == NULL)
 		return ruhu_error_oom();
 	*arr = p;
 	*alloc = want;
@@ -251,7 +253,8 @@ int ruhu_bundle_parse(ruhu_bundle **out, const void *data, size_t len)
 
 		if (room > RUHU_BUNDLE_MAX_LINE)
 			room = RUHU_BUNDLE_MAX_LINE;
-		if ((nl = memchr(p + pos, '\n', room)) == NULL) {
+		nl = memchr(p + pos, '\n', room);
+		if (nl == NULL) {
 			if (room == RUHU_BUNDLE_MAX_LINE)
 				return ruhu_error_set(RUHU_ECORRUPT,
 					"bundle header line %zu is longer than %d bytes", lineno + 1,
@@ -270,7 +273,10 @@ int ruhu_bundle_parse(ruhu_bundle **out, const void *data, size_t len)
 	}
 	hlen = pos;
 
-	if ((b = calloc(1, sizeof(*b))) == NULL || (b->header = malloc(hlen)) == NULL) {
+	b = calloc(1, sizeof(*b));
+	if (b != NULL)
+		b->header = malloc(hlen);
+	if (b == NULL || b->header == NULL) {
 		error = ruhu_error_oom();
 		goto done;
 	}
@@ -457,7 +463,8 @@ static int put_prereq(ruhu_buf *out, git_repository *repo, const git_oid *id)
 
 	if ((error = git_commit_lookup(&c, repo, id)) < 0)
 		return ruhu_git_error(error, "cannot read commit %s", git_oid_tostr_s(id));
-	if ((subject = git_commit_summary(c)) != NULL)
+	subject = git_commit_summary(c);
+	if (subject != NULL)
 		n = strlen(subject);
 	if (n > max) {
 		n = max;
@@ -513,7 +520,8 @@ static int boundary(ruhu_oidlist *out, git_repository *repo, const ruhu_bundle_r
 	if (nhave == 0)
 		goto done; /* nothing left out: a full bundle */
 	if (in.count) {
-		if ((sorted = malloc(in.count * sizeof(*sorted))) == NULL) {
+		sorted = malloc(in.count * sizeof(*sorted));
+		if (sorted == NULL) {
 			error = ruhu_error_oom();
 			goto done;
 		}

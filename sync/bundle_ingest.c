@@ -132,7 +132,10 @@ static int list_add(ruhu_oidlist *l, const git_oid *id)
 		size_t want = l->asize_ ? l->asize_ * 2 : 64;
 		git_oid *p;
 
-		if (want > SIZE_MAX / sizeof(*p) || (p = realloc(l->ids, want * sizeof(*p))) == NULL)
+		if (want > SIZE_MAX / sizeof(*p))
+			return ruhu_error_oom();
+		p = realloc(l->ids, want * sizeof(*p));
+		if (p == NULL)
 			return ruhu_error_oom();
 		l->ids = p;
 		l->asize_ = want;
@@ -175,11 +178,12 @@ static int check_tree(ingest *in, const git_oid *oid, const unsigned char *p, si
 	int error;
 
 	while (at < len) {
-		const unsigned char *sp = memchr(p + at, ' ', len - at), *nul;
+		const unsigned char *sp = memchr(p + at, ' ', len - at), *nul = NULL;
 		size_t mlen;
 
-		if (sp == NULL || (nul = memchr(sp, '\0', len - (size_t)(sp - p))) == NULL ||
-		    len - (size_t)(nul - p) - 1 < GIT_OID_RAWSZ)
+		if (sp != NULL)
+			nul = memchr(sp, '\0', len - (size_t)(sp - p));
+		if (nul == NULL || len - (size_t)(nul - p) - 1 < GIT_OID_RAWSZ)
 			return ruhu_error_set(RUHU_ECORRUPT, "bundle tree %s is damaged",
 				git_oid_tostr_s(oid));
 		mlen = (size_t)(sp - (p + at));
@@ -213,12 +217,18 @@ static int check_new(ingest *in, ruhu_oidlist *new_commits, ruhu_oidlist *old_pa
 	int rc, error = 0;
 
 	sqlite3_bind_int64(st, 1, in->before);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *data = sqlite3_column_blob(st, 2);
-		size_t len = (size_t)sqlite3_column_bytes(st, 2);
-		int type = sqlite3_column_int(st, 1);
+	for (;;) {
+		const unsigned char *data;
+		size_t len;
+		int type;
 		git_oid oid;
 
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		data = sqlite3_column_blob(st, 2);
+		len = (size_t)sqlite3_column_bytes(st, 2);
+		type = sqlite3_column_int(st, 1);
 		if (sqlite3_column_bytes(st, 0) != GIT_OID_RAWSZ) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "object store holds an id of %d bytes",
 				sqlite3_column_bytes(st, 0));
@@ -255,13 +265,16 @@ static int start(ingest *in, git_repository *repo)
 	int rc;
 
 	memset(in, 0, sizeof(*in));
-	if ((in->db = ruhu_odb_db(repo)) == NULL)
+	in->db = ruhu_odb_db(repo);
+	if (in->db == NULL)
 		return ruhu_error_set(RUHU_EINVALID, "repository is not a ruhu object store");
-	for (int i = 0; i < Q_COUNT; i++)
-		if ((rc = sqlite3_prepare_v2(in->db, queries[i], -1, &in->st[i], NULL)) != SQLITE_OK) {
+	for (int i = 0; i < Q_COUNT; i++) {
+		rc = sqlite3_prepare_v2(in->db, queries[i], -1, &in->st[i], NULL);
+		if (rc != SQLITE_OK) {
 			finish(in);
 			return db_error(in->db, rc, "prepare the ingest of a bundle");
 		}
+	}
 	return 0;
 }
 
@@ -376,7 +389,8 @@ int ruhu_bundle_ingest(ruhu_oidlist *out, git_repository *repo, const ruhu_bundl
 	if ((error = exec(in.db, "SAVEPOINT ruhu_bundle", "start ingesting a bundle")) < 0)
 		goto done;
 	open = 1;
-	if ((rc = sqlite3_step(in.st[Q_MAX])) != SQLITE_ROW) {
+	rc = sqlite3_step(in.st[Q_MAX]);
+	if (rc != SQLITE_ROW) {
 		error = db_error(in.db, rc, "read the object store");
 		goto done;
 	}

@@ -23,7 +23,6 @@
 #include "sync/kvdoc.h"
 #include "sync/sync_int.h"
 
-#define REPLY_MAGIC "ruhu enrolment reply 1\nhub-key: "
 
 static int meta_key(unsigned char out[32], sqlite3 *db, const char *name)
 {
@@ -107,7 +106,7 @@ int ruhu_join(ruhu_pull_report *out, char hub_keyid[17], ruhu_replica *device,
 {
 	sqlite3 *db = ruhu_replica_db(device);
 	const char *p = reply, *nl;
-	size_t mlen = strlen(REPLY_MAGIC), n;
+	size_t mlen = strlen(RUHU_ENROL_REPLY_MAGIC), n;
 	unsigned char hpk[32], spk[32], bpk[32], cspk[32], cbpk[32];
 	ruhu_buf raw = RUHU_BUF_INIT, body = RUHU_BUF_INIT, joined = RUHU_BUF_INIT, self = RUHU_BUF_INIT;
 	ruhu_body sec;
@@ -127,7 +126,7 @@ int ruhu_join(ruhu_pull_report *out, char hub_keyid[17], ruhu_replica *device,
 		goto done;
 	}
 	ruhu_error_clear();
-	if (len < mlen + 4 || memcmp(p, REPLY_MAGIC, mlen) ||
+	if (len < mlen + 4 || memcmp(p, RUHU_ENROL_REPLY_MAGIC, mlen) ||
 	    (nl = memchr(p + mlen, '\n', len - mlen)) == NULL || (size_t)(nl - p) + 2 > len || nl[1] != '\n' ||
 	    ruhu_base64_decode(&raw, p + mlen, (size_t)(nl - p) - mlen, NULL) < 0 || raw.size != 32) {
 		error = ruhu_error_set(RUHU_EINVALID, "the file is not a hub's enrolment reply");

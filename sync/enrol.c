@@ -39,7 +39,6 @@
 #define REQUEST_MAGIC "ruhu enrolment request 1"
 #define CERT_MAGIC "ruhu device certificate 1"
 #define HUB_MAGIC "ruhu hub 1"
-#define REPLY_MAGIC "ruhu enrolment reply 1\nhub-key: "
 
 static int b64(ruhu_buf *out, const unsigned char key[32])
 {
@@ -294,7 +293,7 @@ int ruhu_hub_enrol(ruhu_buf *out, ruhu_replica *hub, const void *request, size_t
 	if ((error = ruhu_device_lookup(&d, db, device)) < 0 ||
 	    (error = ruhu_reply_seal(&env, hub, &d, RUHU_ENVELOPE_ENROL_REPLY, &body)) < 0 ||
 	    (error = ruhu_identity_public(hpk, NULL, hub)) < 0 ||
-	    (error = ruhu_buf_puts(out, REPLY_MAGIC)) < 0 ||
+	    (error = ruhu_buf_puts(out, RUHU_ENROL_REPLY_MAGIC)) < 0 ||
 	    (error = ruhu_base64_encode(out, hpk, 32)) < 0 ||
 	    (error = ruhu_buf_puts(out, "\n\n")) < 0 ||
 	    (error = ruhu_buf_put(out, env.ptr, env.size)) < 0 ||

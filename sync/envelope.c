@@ -12,7 +12,9 @@
  *                  4 enrolment reply
  *   11       1     S, length of the sender id, 1..64
  *   12       1     R, length of the recipient id, 1..64
- *   13       3     zero
+ *   13       1     body encoding: 0 = the bytes as they are (the only value in
+ *                  version 1; room for a compressed encoding later)
+ *   14       2     zero
  *   16       8     created: seconds since the epoch (two's complement), 0 = not given
  *   24       8     B, length of the body in bytes, 0..2^31
  *   32       16    recipient key id: 16 lowercase hex digits, ruhu_keyid() of the
@@ -35,6 +37,9 @@
  *  2. The writer builds the header (at most 48 + 64 + 64 + 80 bytes) in its
  *     own buffer, because it is the associated data of every body chunk and
  *     the output buffer moves while the body is encrypted into it.
+ *  3. The parsed header borrows the caller's bytes.  After the signature,
+ *     open parses the signed bytes again and refuses them when they no longer
+ *     say what parse told the caller (the sender it looked up, above all).
  */
 #include <string.h>
 
@@ -204,14 +209,17 @@ int ruhu_envelope_parse(ruhu_envelope *out, const void *data, size_t len)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope hash algorithm %u is unknown", p[9]);
 	if (p[10] < RUHU_ENVELOPE_DEVICE_BUNDLE || p[10] > RUHU_ENVELOPE_ENROL_REPLY)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope kind %u is unknown", p[10]);
-	if (p[13] || p[14] || p[15])
+	if (p[13] != 0)
+		return ruhu_error_set(RUHU_ECORRUPT, "envelope body encoding %u is unknown", p[13]);
+	if (p[14] || p[15])
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope reserved bytes are not zero");
 	s = p[11];
 	r = p[12];
 	if (s < 1 || s > RUHU_ENVELOPE_MAX_ID || r < 1 || r > RUHU_ENVELOPE_MAX_ID)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope id lengths %zu and %zu are not 1..%d",
 			s, r, RUHU_ENVELOPE_MAX_ID);
-	if ((b = get_be64(p + 24)) > RUHU_ENVELOPE_MAX_BODY)
+	b = get_be64(p + 24);
+	if (b > RUHU_ENVELOPE_MAX_BODY)
 		return ruhu_error_set(RUHU_ECORRUPT, "envelope body of %llu bytes is over the cap",
 			(unsigned long long)b);
 	for (int i = 0; i < RUHU_KEYID_HEXLEN; i++) {
@@ -249,6 +257,7 @@ int ruhu_envelope_open(ruhu_buf *out, const ruhu_envelope *env,
 {
 	unsigned char key[RUHU_STREAM_KEYBYTES];
 	char mine[RUHU_KEYID_HEXLEN + 1], signer[RUHU_KEYID_HEXLEN + 1];
+	ruhu_envelope again;
 	size_t start = out->size, signed_len, at;
 	int error;
 
@@ -262,6 +271,15 @@ int ruhu_envelope_open(ruhu_buf *out, const ruhu_envelope *env,
 			"signature of the envelope from %s does not verify with key %s", env->sender,
 			signer);
 	}
+	/* the signed bytes must still say what the caller was told (design note 3
+	 * of this file) */
+	if ((error = ruhu_envelope_parse(&again, env->data_, env->len_)) < 0)
+		return error;
+	if (again.kind != env->kind || again.created != env->created ||
+	    again.body_size != env->body_size || strcmp(again.sender, env->sender) != 0 ||
+	    strcmp(again.recipient, env->recipient) != 0 ||
+	    strcmp(again.recipient_keyid, env->recipient_keyid) != 0)
+		return ruhu_error_set(RUHU_EINVALID, "envelope changed between parse and open");
 	ruhu_keyid(mine, ruhu_boxkey_public(recipient));
 	if (memcmp(mine, env->recipient_keyid, RUHU_KEYID_HEXLEN) != 0)
 		return ruhu_error_set(RUHU_EAUTH, "envelope from %s is addressed to another recipient "

@@ -26,7 +26,8 @@
  *     sender is not who it claims" messages are the caller's, who knows the
  *     enrolled devices), RUHU_EAUTH when the envelope is addressed to another
  *     box key or its key does not open, RUHU_ECORRUPT when the body does not
- *     decrypt.
+ *     decrypt, RUHU_EINVALID when the bytes changed after parse (they are
+ *     parsed again once the signature holds, and must say the same).
  *  6. The plaintext body is personal data: open returns it in memory only;
  *     callers dispose of it with ruhu_buf_dispose_secure and never write it
  *     to a plain file.

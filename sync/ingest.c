@@ -398,7 +398,7 @@ static int open_bundle(ruhu_buf *plain, struct ctx *c, const void *data, size_t 
 	if ((error = ruhu_identity_boxkey(&box, c->hub)) < 0)
 		goto done;
 	if ((error = ruhu_envelope_open(plain, &env, c->dev.sign_key, box)) == RUHU_EAUTH)
-		error = ruhu_error_set(RUHU_EAUTH, "the bundle from %s is not signed by its key: %s",
+		error = ruhu_error_set(RUHU_EAUTH, "the bundle from %s is refused: %s",
 				       c->dev.id, ruhu_error_last());
 done:
 	ruhu_boxkey_free(box);
@@ -436,6 +436,14 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 	}
 	if ((error = ruhu_bundle_check_prereqs(c->repo, b)) == RUHU_EWAITING) {
 		c->rep->waiting = 1;
+		for (size_t i = 0; i < ruhu_bundle_prereq_count(b); i++) {
+			const ruhu_bundle_prereq *p = ruhu_bundle_prereq_at(b, i);
+
+			if (!ruhu_object_exists(c->repo, &p->oid)) {
+				git_oid_tostr(c->rep->waiting_for, sizeof(c->rep->waiting_for), &p->oid);
+				break;
+			}
+		}
 		error = hold(c, data, len, ruhu_error_last());
 		goto done;
 	}

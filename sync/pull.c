@@ -86,21 +86,38 @@ static int apply_exact(sqlite3 *db, ruhu_digest *d, const void *cs, size_t len, 
 	return ruhu_digest_apply_changeset(d, db, cs, len);
 }
 
-static int undo_pending(sqlite3 *db, ruhu_digest *d)
+static int undo_pending(sqlite3 *db, git_repository *repo, ruhu_digest *d)
 {
 	sqlite3_stmt *st = NULL;
+	ruhu_buf own = RUHU_BUF_INIT;
 	int rc, error = 0;
 
-	if ((rc = sqlite3_prepare_v2(db, "SELECT seq, changeset FROM _pending ORDER BY seq DESC", -1, &st,
-				     NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(db, "SELECT seq, oid, changeset FROM _pending ORDER BY seq DESC", -1,
+				     &st, NULL)) != SQLITE_OK)
 		return ruhu_sql_error(db, rc, "read the pending saves");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(st, 1), nout = 0;
+		const void *cs = sqlite3_column_blob(st, 2);
+		int n = sqlite3_column_bytes(st, 2), nout = 0;
 		void *inv = NULL;
 
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+			/* as the save made it: the commit's own changeset */
+			git_oid oid;
+
+			if (sqlite3_column_bytes(st, 1) != GIT_OID_RAWSZ) {
+				error = ruhu_error_set(RUHU_ECORRUPT, "a pending save names no commit");
+				break;
+			}
+			git_oid_fromraw(&oid, sqlite3_column_blob(st, 1));
+			ruhu_buf_clear(&own);
+			if ((error = ruhu_commit_read_path(&own, repo, &oid, "changeset")) < 0)
+				break;
+			cs = own.ptr;
+			n = (int)own.size;
+		}
 		if (n == 0)
 			continue;
-		if ((rc = sqlite3changeset_invert(n, sqlite3_column_blob(st, 1), &nout, &inv)) != SQLITE_OK) {
+		if ((rc = sqlite3changeset_invert(n, cs, &nout, &inv)) != SQLITE_OK) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
 					       (long long)sqlite3_column_int64(st, 0));
 			break;
@@ -113,6 +130,7 @@ static int undo_pending(sqlite3 *db, ruhu_digest *d)
 	if (error == 0 && rc != SQLITE_DONE)
 		error = ruhu_sql_error(db, rc, "read the pending saves");
 	sqlite3_finalize(st);
+	ruhu_buf_dispose(&own);
 	return error;
 }
 
@@ -314,7 +332,7 @@ int ruhu_pull_apply(ruhu_pull_report *out, ruhu_replica *r, const git_oid *main)
 	} else if (error < 0) {
 		goto done;
 	}
-	if ((error = undo_pending(db, &d)) < 0 ||
+	if ((error = undo_pending(db, repo, &d)) < 0 ||
 	    (error = apply_main(out, r, repo, schema, &list, &d, &maxhlc)) < 0)
 		goto done;
 	if ((error = ruhu_commit_trailer(&v, repo, main, "Ruhu-Digest")) < 0 ||

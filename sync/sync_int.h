@@ -12,6 +12,9 @@
 #include "sync/bundle.h"
 #include "sync/envelope.h"
 
+/* The clear start of an enrolment reply file (enrol.c, design note 2). */
+#define RUHU_ENROL_REPLY_MAGIC "ruhu enrolment reply 1\nhub-key: "
+
 /* signers.c: the `signers` section of a reply (format in signers.c). */
 int ruhu_signers_section(ruhu_buf *out, sqlite3 *db);
 /* Add the listed keys and revocations; `self` is skipped. */

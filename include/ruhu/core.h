@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ruhu/common.h"
+#include "ruhu/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -320,6 +321,15 @@ int ruhu_visit_close(ruhu_replica *r, const char *summary, ruhu_save_info *info)
  *  (首问责任人).  `notice` gets the one-time notification (一次性告知). */
 int ruhu_application_open(ruhu_replica *r, const char *item, const char *person, ruhu_buf *notice,
 			  char out_id[RUHU_ID_SIZE], ruhu_save_info *info);
+/** The replica's service catalogue (the centre's, from its hub), else the
+ *  embedded default; free with ruhu_catalogue_free. */
+int ruhu_replica_catalogue(ruhu_catalogue **out, ruhu_replica *r);
+/** The promised completion date of an item received on `received`
+ *  (YYYY-MM-DD): `working_days` on the centre's calendar (its `holiday`
+ *  records: public holidays and adjusted working days). */
+int ruhu_replica_promised_date(char out[11], ruhu_replica *r, const char *received,
+			       unsigned int working_days);
+
 /** Record materials received for an application (codes of the item's
  *  materials); `missing` gets the checklist with what is still missing. */
 int ruhu_application_receive(ruhu_replica *r, const char *application,

@@ -8,5 +8,7 @@
 #include "ruhu/schema.h"
 #include "ruhu/core.h"
 #include "ruhu/sync.h"
+#include "ruhu/audit.h"
+#include "ruhu/report.h"
 
 #endif

@@ -111,6 +111,7 @@ typedef struct {
 	} rules[RUHU_INGEST_MAX_RULES]; /**< decisions by rule */
 	size_t nrules;
 	ruhu_buf preview;            /**< dry run: the decisions, as decisions.txt */
+	char waiting_for[RUHU_OID_SIZE]; /**< waiting: the first prerequisite not yet here */
 } ruhu_ingest_report;
 
 /** Take in a tablet's bundle: verify the envelope and every commit's
@@ -184,6 +185,170 @@ typedef enum {
  *  operator: take the hub's, the device's or the base value, or `value`. */
 int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruhu_take take,
 			const char *value, const char *reason);
+
+/* ------------------------------------------------------------------ */
+/* Files and folders (via.c)                                            */
+/* ------------------------------------------------------------------ */
+
+/** Read a whole file of at most `max` bytes into `out` (cleared first):
+ *  RUHU_ENOTFOUND when it is missing, RUHU_EINVALID when it is larger. */
+int ruhu_file_read(ruhu_buf *out, const char *path, size_t max);
+/** Write a file atomically (a temporary beside it, fsync, rename, fsync of
+ *  the folder), readable by its owner only: a reader sees the old file or
+ *  the new one, never a part. */
+int ruhu_file_write(const char *path, const void *data, size_t len);
+
+/** The largest bundle, reply or request file ruhu reads (bytes). */
+#define RUHU_FILE_MAX (((size_t)1 << 31) + 65536)
+
+/** What `ruhu sync --via DIR` did on a tablet.  Release with
+ *  ruhu_via_report_dispose. */
+typedef struct {
+	int reply_found;           /**< DIR/<device>.reply was there */
+	int reply_error;           /**< 0: taken (and removed); else the code it was refused with */
+	ruhu_buf reply_message;    /**< the refusal, when reply_error */
+	ruhu_pull_report pull;     /**< what taking the reply did */
+	ruhu_buf reply_path;       /**< DIR/<device>.reply */
+	ruhu_buf push_path;        /**< DIR/<device>.push, written */
+	size_t pushed;             /**< saves the push carries */
+} ruhu_via_report;
+
+/**
+ * Sync a tablet through the folder `dir` (a USB stick, a shared folder;
+ * docs/sync.md §4): take the reply addressed to it (DIR/<device>.reply:
+ * pulled, then removed), then write its bundle to DIR/<device>.push,
+ * replacing the one before.  A refused reply does not stop the push: it is
+ * kept in the folder and reported in out->reply_error / reply_message, and
+ * the call returns 0.  Errors: the tablet has not joined, the folder is
+ * missing, the push cannot be written.
+ */
+int ruhu_sync_via(ruhu_via_report *out, ruhu_replica *device, const char *dir);
+void ruhu_via_report_dispose(ruhu_via_report *rep);
+
+/** One `*.push` file the hub found in the folder. */
+typedef struct {
+	char *name;                 /**< the file's name in the folder */
+	int error;                  /**< 0: taken (and removed); else the refusal's code */
+	char *message;              /**< the refusal, or NULL */
+	ruhu_ingest_report ingest;  /**< what the ingest did; `device` is set on most refusals */
+} ruhu_via_file;
+
+/** What `ruhu hub sync --via DIR` did.  Release with
+ *  ruhu_hub_via_report_dispose. */
+typedef struct {
+	ruhu_via_file *files;       /**< in the order taken (byte order of names) */
+	size_t nfiles;
+	size_t taken, refused;
+	char (*replies)[RUHU_ID_SIZE]; /**< devices a reply was written for, by id */
+	size_t nreplies;
+} ruhu_hub_via_report;
+
+/**
+ * The hub's side of a folder: ingest every `*.push` in `dir` (each through
+ * ruhu_hub_ingest with `opts`, may be NULL; a refused file is reported and
+ * left in the folder, and the others go on), then write DIR/<device>.reply
+ * for every enrolled, non-revoked device that has sent a bundle at least
+ * once.  Returns 0 when every file was looked at and every reply written,
+ * even when some files were refused (out->refused); an error of the hub
+ * itself (disk full, the replica locked) stops it and is returned, with
+ * the report holding what was done.
+ */
+int ruhu_hub_sync_via(ruhu_hub_via_report *out, ruhu_replica *hub, const char *dir,
+		      const ruhu_ingest_opts *opts);
+void ruhu_hub_via_report_dispose(ruhu_hub_via_report *rep);
+
+/* ------------------------------------------------------------------ */
+/* Bundle files: verify, list, open (inspect.c)                         */
+/* ------------------------------------------------------------------ */
+
+/** The key id of the replica's own signing key: RUHU_KEYID_HEXLEN (16)
+ *  hex digits and a NUL, as `hub enrol` and `join` print it. */
+int ruhu_replica_keyid(char out[17], ruhu_replica *r);
+
+/** The tablet an enrolment request names and the key id of its signing
+ *  key, once the request is found signed by that key (RUHU_EINVALID when
+ *  the bytes are not a request, RUHU_EAUTH when the signature fails). */
+int ruhu_enrol_request_inspect(char device[RUHU_ID_SIZE], char keyid[17], const void *request,
+			       size_t len);
+
+/** What a bundle file is, as the replica it is addressed to reads it. */
+typedef struct {
+	char kind[24];               /**< "device bundle", "hub reply", "enrolment reply" */
+	char sender[RUHU_ID_SIZE];
+	char recipient[RUHU_ID_SIZE];
+	char sender_keyid[17];       /**< the key its signature verified with */
+	int key_from_file;           /**< an enrolment reply read before joining: the key is
+					  the one the file names (compare it with the hub's) */
+	int sender_revoked;          /**< the hub revoked the sending tablet */
+	int64_t created;             /**< seconds since 1970 (the sender's clock), 0: not given */
+	size_t bytes;                /**< of the git bundle inside */
+	size_t objects;              /**< git objects in its pack */
+	size_t nrefs, nprereqs, ncommits;
+	size_t missing;              /**< prerequisites this replica does not have */
+	size_t bad;                  /**< commits whose signature is not good (B, N, E, or U/R
+					  for a signer whose keys this replica knows) */
+	size_t unverified;           /**< commits by a signer this replica knows no key of */
+} ruhu_bundle_info;
+
+typedef enum {
+	RUHU_BUNDLE_ENTRY_REF = 1,
+	RUHU_BUNDLE_ENTRY_PREREQ,
+	RUHU_BUNDLE_ENTRY_COMMIT
+} ruhu_bundle_entry_kind;
+
+/** A ref, a prerequisite or a commit of a bundle, as `bundle list` shows
+ *  it.  Strings are borrowed for the callback; a field that does not apply
+ *  is "" (or 0). */
+typedef struct {
+	ruhu_bundle_entry_kind what;
+	char id[RUHU_OID_SIZE];
+	const char *name;            /**< ref: its name; prerequisite: git's comment; commit: subject */
+	int present;                 /**< prerequisite: this replica has it */
+	const char *author;          /**< commits: the caseworker or operator */
+	int64_t time;                /**< commits: seconds since 1970 */
+	int offset;                  /**< commits: minutes east of UTC */
+	const char *device;          /**< commits: Ruhu-Device */
+	const char *worker;          /**< commits: Ruhu-Worker */
+	const char *hlc;             /**< commits: Ruhu-HLC */
+	int64_t seq;                 /**< commits: Ruhu-Seq */
+	size_t nparents;
+	char parents[2][RUHU_OID_SIZE];
+	char sig;                    /**< commits: as ruhu_log_entry.sig */
+} ruhu_bundle_entry;
+
+typedef int (*ruhu_bundle_entry_cb)(const ruhu_bundle_entry *e, void *payload);
+
+/**
+ * Read a bundle file addressed to this replica (a tablet's bundle on its
+ * hub, a reply or enrolment reply on its tablet): check the envelope's
+ * signature with the sender's key (on a hub the enrolled device's, on a
+ * tablet its hub's), decrypt it, parse the git bundle and every object of
+ * its pack, and check every commit's signature.  `cb` (may be NULL) gets
+ * the refs, then the prerequisites, then the commits parents first.
+ * Returns 0 when all of that could be read, whatever the counts in `out`
+ * say; refused (as ingest and pull refuse) when the file is not addressed
+ * to this replica, the sender is unknown, the signature fails or the bytes
+ * are damaged.  Reads only.
+ */
+int ruhu_bundle_inspect(ruhu_bundle_info *out, ruhu_replica *r, const void *data, size_t len,
+			ruhu_bundle_entry_cb cb, void *payload);
+
+/**
+ * ruhu_bundle_inspect, then fail as `git bundle verify` does when a
+ * prerequisite is missing (RUHU_EWAITING), when a commit's signature is not
+ * good (RUHU_EAUTH), or when the sender is revoked (RUHU_EREVOKED).
+ */
+int ruhu_bundle_verify(ruhu_bundle_info *out, ruhu_replica *r, const void *data, size_t len);
+
+/**
+ * Decrypt a bundle file addressed to this replica (checked as by
+ * ruhu_bundle_inspect) into a plain git v2 bundle that stock git can
+ * clone or fetch from.  The bytes hold personal data in clear: dispose of
+ * them with ruhu_buf_dispose_secure and write them only where the user
+ * asked (an explicit export).  `info` may be NULL.
+ */
+int ruhu_bundle_open(ruhu_buf *out, ruhu_bundle_info *info, ruhu_replica *r, const void *data,
+		     size_t len);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,15 @@ START_TEST(test_errors_last_message_kept)
 }
 END_TEST
 
+START_TEST(test_errors_message_may_quote_the_last)
+{
+	ruhu_error_set(RUHU_EAUTH, "signature by key %s does not verify", "179f2a0fe5138e63");
+	ruhu_error_set(RUHU_EAUTH, "the bundle from %s is refused: %s", "tab-01", ruhu_error_last());
+	ck_assert_str_eq(ruhu_error_last(),
+			 "the bundle from tab-01 is refused: signature by key 179f2a0fe5138e63 does not verify");
+}
+END_TEST
+
 START_TEST(test_errors_buf_grows_and_terminates)
 {
 	ruhu_buf b = RUHU_BUF_INIT;
@@ -43,6 +52,7 @@ Suite *errors_suite(void)
 	TCase *tc = tcase_create("errors");
 
 	tcase_add_test(tc, test_errors_last_message_kept);
+	tcase_add_test(tc, test_errors_message_may_quote_the_last);
 	tcase_add_test(tc, test_errors_buf_grows_and_terminates);
 	suite_add_tcase(s, tc);
 	return s;

@@ -21,7 +21,9 @@ count_commits() { ruhu log --json | grep -o '"id":"' | wc -l | tr -d ' '; }
 out=$(ok ruhu device init "$R" --device tab-07)
 contains "$out" "created device replica $R for tab-07" "device init"
 [ -f "$R/replica.db" ] && [ -f "$R/replica.key" ] || die "replica files missing"
-[ ! -e "$R/enrolment" ] && [ "$(ls "$R" | grep -vc '^replica\.')" -eq 0 ] || die "device init wrote more than the replica"
+[ ! -e "$R/enrolment" ] && [ "$(ls "$R" | grep -v '^replica\.' | grep -vc '^tab-07\.request$')" -eq 0 ] || die "device init wrote more than the replica and its enrolment request"
+contains "$out" "wrote the enrolment request to $R/tab-07.request" "device init says where the request is"
+contains "$(cat "$R/tab-07.request")" "device: tab-07" "the request names the tablet"
 eq 0 "$(count_commits)" "a new replica has no commit"
 out=$(ok ruhu status --json)
 eq device "$(json_get "$out" role)" "status role"

@@ -45,6 +45,7 @@
 
 #include <sodium.h>
 
+#include "core/commit.h"
 #include "core/digest.h"
 #include "core/meta.h"
 #include "core/refs.h"
@@ -623,14 +624,18 @@ static int pending_of(int64_t *count, char hash[17], ruhu_replica *r, const ruhu
 {
 	sqlite3 *db = ruhu_replica_db(r);
 	sqlite3_stmt *st = NULL;
+	git_repository *repo;
 	crypto_generichash_state h;
 	unsigned char sum[8];
+	ruhu_buf own = RUHU_BUF_INIT;
 	ruhu_digest d;
 	char a[13], b[13];
 	int rc, error = 0, began = 0;
 
 	*count = 0;
 	crypto_generichash_init(&h, NULL, 0, sizeof(sum));
+	if ((error = ruhu_replica_repo(&repo, r)) < 0)
+		return error;
 	if ((error = ruhu_replica_savepoint(r, "rt_history")) < 0)
 		return error;
 	began = 1;
@@ -641,16 +646,33 @@ static int pending_of(int64_t *count, char hash[17], ruhu_replica *r, const ruhu
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(st, 0);
+		const void *cs = sqlite3_column_blob(st, 2);
 		int n = sqlite3_column_bytes(st, 2), ninv = 0, conflict = 0;
 		void *inv = NULL;
 
 		(*count)++;
 		crypto_generichash_update(&h, (const unsigned char *)&seq, sizeof(seq));
 		crypto_generichash_update(&h, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+			/* the commit's own changeset, as the save made it */
+			git_oid oid;
+
+			if (sqlite3_column_bytes(st, 1) != GIT_OID_RAWSZ) {
+				error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld names no commit",
+						       (long long)seq);
+				goto done;
+			}
+			git_oid_fromraw(&oid, sqlite3_column_blob(st, 1));
+			ruhu_buf_clear(&own);
+			if ((error = ruhu_commit_read_path(&own, repo, &oid, "changeset")) < 0)
+				goto done;
+			cs = own.ptr;
+			n = (int)own.size;
+		}
 		if (n == 0)
 			continue;
-		crypto_generichash_update(&h, sqlite3_column_blob(st, 2), (size_t)n);
-		if (sqlite3changeset_invert(n, sqlite3_column_blob(st, 2), &ninv, &inv) != SQLITE_OK) {
+		crypto_generichash_update(&h, cs, (size_t)n);
+		if (sqlite3changeset_invert(n, cs, &ninv, &inv) != SQLITE_OK) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld does not invert", (long long)seq);
 			goto done;
 		}
@@ -676,6 +698,7 @@ static int pending_of(int64_t *count, char hash[17], ruhu_replica *r, const ruhu
 	}
 done:
 	sqlite3_finalize(st);
+	ruhu_buf_dispose(&own);
 	if (began)
 		ruhu_replica_rollback_to(r, "rt_history");   /* and releases it */
 	crypto_generichash_final(&h, sum, sizeof(sum));

@@ -66,7 +66,8 @@ static int open_all(ruhu_buf *body, const void *data, size_t len)
 	ruhu_envelope e;
 	int rc;
 
-	if ((rc = ruhu_envelope_parse(&e, data, len)) < 0)
+	rc = ruhu_envelope_parse(&e, data, len);
+	if (rc < 0)
 		return rc;
 	return ruhu_envelope_open(body, &e, ruhu_signkey_public(tab07), hub);
 }
@@ -378,7 +379,9 @@ START_TEST(test_envelope_parse_checks_header)
 	assert_header_refused(&env, 9, 2, "envelope hash algorithm 2 is unknown");
 	assert_header_refused(&env, 10, 0, "envelope kind 0 is unknown");
 	assert_header_refused(&env, 10, 5, "envelope kind 5 is unknown");
+	assert_header_refused(&env, 13, 1, "envelope body encoding 1 is unknown");
 	assert_header_refused(&env, 14, 1, "envelope reserved bytes are not zero");
+	assert_header_refused(&env, 15, 0x80, "envelope reserved bytes are not zero");
 	assert_header_refused(&env, 11, 0, "envelope id lengths 0 and 10 are not 1..64");
 	assert_header_refused(&env, 12, 65, "envelope id lengths 6 and 65 are not 1..64");
 	assert_header_refused(&env, 32, 'A', "envelope recipient key id is not hex");
@@ -391,6 +394,19 @@ START_TEST(test_envelope_parse_checks_header)
 	assert_header_refused(&env, 28, 0x80, "envelope body of 2147483649 bytes is over the cap");
 	assert_header_refused(&env, 24, 0xff, "envelope body of 18374686479671623681 bytes is over "
 		"the cap");
+	/* bytes changed after parse, signed by the key the caller looked up */
+	{
+		ruhu_buf out = RUHU_BUF_INIT;
+		size_t n = env.size - RUHU_SIGN_BYTES;
+
+		rt_ok(ruhu_envelope_parse(&e, env.ptr, env.size));
+		env.ptr[48 + 5] = '8'; /* tab-07 becomes tab-08 */
+		rt_ok(ruhu_signkey_sign((unsigned char *)env.ptr + n, tab07, env.ptr, n));
+		ck_assert_int_eq(ruhu_envelope_open(&out, &e, ruhu_signkey_public(tab07), hub),
+			RUHU_EINVALID);
+		ck_assert_str_eq(ruhu_error_last(), "envelope changed between parse and open");
+		ck_assert_uint_eq(out.size, 0);
+	}
 	/* open refuses what parse did not fill */
 	memset(&e, 0, sizeof(e));
 	ck_assert_int_eq(ruhu_envelope_open(&env, &e, ruhu_signkey_public(tab07), hub),

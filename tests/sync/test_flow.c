@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/commit.h"
+#include "core/identity.h"
 #include "core/meta.h"
+#include "core/refs.h"
 #include "core/replica.h"
 #include "support/support.h"
 
@@ -291,6 +294,127 @@ START_TEST(test_flow_refusals_change_nothing)
 }
 END_TEST
 
+/* Rewrite the tablet's newest save as another commit: same tree and
+ * parents, its Ruhu-Schema trailer replaced when `schema` is given, signed
+ * with `key`.  The branch and the pending save follow it, as if the tablet
+ * itself had made it. */
+static void forge_head(ruhu_replica *d, const char *schema, ruhu_signkey *key)
+{
+	sqlite3 *db = ruhu_replica_db(d);
+	git_repository *repo;
+	git_commit *c;
+	git_oid head, forged;
+	ruhu_trailers tr = RUHU_TRAILERS_INIT;
+	ruhu_commit_opts o = RUHU_COMMIT_OPTS_INIT;
+	ruhu_trailer items[16];
+	git_oid parents[2];
+	sqlite3_stmt *st;
+
+	rt_ok(ruhu_replica_repo(&repo, d));
+	rt_ok(ruhu_refs_get(&head, db, "refs/heads/device"));
+	ck_assert_int_eq(git_commit_lookup(&c, repo, &head), 0);
+	rt_ok(ruhu_trailers_parse(&tr, git_commit_message(c)));
+	ck_assert_uint_le(tr.count, 16);
+	for (size_t i = 0; i < tr.count; i++) {
+		items[i] = tr.items[i];
+		if (schema && !strcmp(items[i].key, "Ruhu-Schema"))
+			items[i].value = schema;
+	}
+	for (unsigned int i = 0; i < git_commit_parentcount(c); i++)
+		parents[i] = *git_commit_parent_id(c, i);
+	o.tree = git_commit_tree_id(c);
+	o.parents = parents;
+	o.nparents = git_commit_parentcount(c);
+	o.author.name = git_commit_author(c)->name;
+	o.author.email = git_commit_author(c)->email;
+	o.author.time = git_commit_author(c)->when.time;
+	o.author.offset = git_commit_author(c)->when.offset;
+	o.committer.name = git_commit_committer(c)->name;
+	o.committer.email = git_commit_committer(c)->email;
+	o.committer.time = git_commit_committer(c)->when.time;
+	o.committer.offset = git_commit_committer(c)->when.offset;
+	o.subject = git_commit_summary(c);
+	o.trailers = items;
+	o.ntrailers = tr.count;
+	rt_ok(ruhu_commit_create(&forged, repo, &o, key));
+	rt_ok(ruhu_refs_set(db, "refs/heads/device", &forged, &head));
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE _pending SET oid = ?1 WHERE oid = ?2", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, forged.id, GIT_OID_RAWSZ, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, head.id, GIT_OID_RAWSZ, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	ruhu_trailers_dispose(&tr);
+	git_commit_free(c);
+}
+
+static void one_save(ruhu_replica *d)
+{
+	ruhu_edit *e;
+	ruhu_assign h[] = { { "address", "x" } };
+
+	rt_ok(ruhu_edit_begin(&e, d));
+	rt_ok(ruhu_edit_insert(e, "household", h, 1, NULL));
+	rt_ok(ruhu_edit_commit(e, NULL, NULL));
+	ruhu_edit_free(e);
+}
+
+/* A bundle is refused whole, and the hub changes in nothing, when a commit
+ * in it was made with another schema or is not signed by its device. */
+START_TEST(test_flow_refuses_other_schema_and_bad_signature)
+{
+	ruhu_replica *hub = make_hub();
+	ruhu_replica *a = make_device(hub, "tab-01", "w-01"), *b = make_device(hub, "tab-02", "w-02");
+	ruhu_signkey *ka = NULL, *kb = NULL;
+	ruhu_buf bb = RUHU_BUF_INIT;
+	ruhu_ingest_report ir;
+	ruhu_status before, after;
+	ruhu_schema *schema = NULL;
+
+	rt_ok(ruhu_schema_load_default(&schema));
+	rt_ok(ruhu_identity_signkey(&ka, a));
+	rt_ok(ruhu_identity_signkey(&kb, b));
+	rt_ok(ruhu_status_get(&before, hub));
+
+	one_save(a);
+	forge_head(a, "0000000000000000000000000000000000000000000000000000000000000000", ka);
+	rt_ok(ruhu_push(&bb, NULL, a));
+	ck_assert_int_eq(ruhu_hub_ingest(&ir, hub, bb.ptr, bb.size, NULL), RUHU_ESCHEMA);
+	ck_assert_ptr_nonnull(strstr(ruhu_error_last(), "was made with schema 000000000000"));
+	ruhu_ingest_report_dispose(&ir);
+	rt_ok(ruhu_status_get(&after, hub));
+	ck_assert_str_eq(before.head, after.head);
+	ck_assert_str_eq(before.digest, after.digest);
+
+	/* the same save signed by another tablet's key */
+	forge_head(a, ruhu_schema_version(schema), kb);
+	ruhu_buf_clear(&bb);
+	rt_ok(ruhu_push(&bb, NULL, a));
+	ck_assert_int_eq(ruhu_hub_ingest(&ir, hub, bb.ptr, bb.size, NULL), RUHU_EAUTH);
+	ck_assert_ptr_nonnull(strstr(ruhu_error_last(), "is not signed by tab-01's key"));
+	ruhu_ingest_report_dispose(&ir);
+	rt_ok(ruhu_status_get(&after, hub));
+	ck_assert_str_eq(before.head, after.head);
+	ck_assert_str_eq(before.digest, after.digest);
+
+	/* signed by its own key again: taken */
+	forge_head(a, NULL, ka);
+	ruhu_buf_clear(&bb);
+	rt_ok(ruhu_push(&bb, NULL, a));
+	rt_ok(ruhu_hub_ingest(&ir, hub, bb.ptr, bb.size, NULL));
+	ck_assert_uint_eq(ir.commits, 1);
+	ruhu_ingest_report_dispose(&ir);
+
+	ruhu_schema_free(schema);
+	ruhu_signkey_free(ka);
+	ruhu_signkey_free(kb);
+	ruhu_buf_dispose(&bb);
+	ruhu_replica_free(a);
+	ruhu_replica_free(b);
+	ruhu_replica_free(hub);
+}
+END_TEST
+
 Suite *flow_suite(void)
 {
 	Suite *s = suite_create("flow");
@@ -300,6 +424,7 @@ Suite *flow_suite(void)
 	tcase_add_test(tc, test_flow_enrol_save_sync_converges);
 	tcase_add_test(tc, test_flow_review_and_resolve);
 	tcase_add_test(tc, test_flow_refusals_change_nothing);
+	tcase_add_test(tc, test_flow_refuses_other_schema_and_bad_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }
