@@ -168,9 +168,11 @@ static int store_reviews(struct ctx *c, const ruhu_merge_result *res, const git_
 		sqlite3_bind_text(st, 3, rv->id, -1, SQLITE_STATIC);
 		if (rv->field)
 			sqlite3_bind_text(st, 4, rv->field, -1, SQLITE_STATIC);
-		ruhu_cval_bind(st, 5, &rv->base);
-		ruhu_cval_bind(st, 6, &rv->hub);
-		ruhu_cval_bind(st, 7, &rv->device);
+		/* a copy that fails is out of memory, not a NULL value */
+		if ((error = ruhu_cval_bind(st, 5, &rv->base)) < 0 ||
+		    (error = ruhu_cval_bind(st, 6, &rv->hub)) < 0 ||
+		    (error = ruhu_cval_bind(st, 7, &rv->device)) < 0)
+			break;
 		sqlite3_bind_int(st, 8, rv->base.type != RUHU_CVAL_UNDEFINED);
 		if (rv->change_len)
 			sqlite3_bind_blob(st, 9, rv->change, (int)rv->change_len, SQLITE_STATIC);
@@ -439,7 +441,9 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 		for (size_t i = 0; i < ruhu_bundle_prereq_count(b); i++) {
 			const ruhu_bundle_prereq *p = ruhu_bundle_prereq_at(b, i);
 
-			if (!ruhu_object_exists(c->repo, &p->oid)) {
+			if ((error = ruhu_object_exists(c->repo, &p->oid)) < 0)
+				goto done;
+			if (!error) {
 				git_oid_tostr(c->rep->waiting_for, sizeof(c->rep->waiting_for), &p->oid);
 				break;
 			}
@@ -459,8 +463,9 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 				     GIT_OID_RAWSZ, 0, c->dev.id, 0)) < 0)
 			goto done;
 	}
-	if (has_known && ruhu_object_exists(c->repo, &known) &&
-	    (error = ruhu_device_set_known_main(c->db, c->dev.id, &known)) < 0)
+	if (has_known && (error = ruhu_object_exists(c->repo, &known)) < 0)
+		goto done;
+	if (has_known && error && (error = ruhu_device_set_known_main(c->db, c->dev.id, &known)) < 0)
 		goto done;
 	if ((error = run_sql(c->db, "UPDATE _devices SET last_bundle_ms = ?2 WHERE id = ?3", NULL, 0,
 			     ruhu_replica_now_ms(c->hub), c->dev.id, 0)) < 0 ||
