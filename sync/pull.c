@@ -118,7 +118,8 @@ static int undo_pending(sqlite3 *db, git_repository *repo, ruhu_digest *d)
 		if (n == 0)
 			continue;
 		if ((rc = sqlite3changeset_invert(n, cs, &nout, &inv)) != SQLITE_OK) {
-			error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
+			error = rc == SQLITE_NOMEM ? ruhu_error_oom() :
+				ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
 					       (long long)sqlite3_column_int64(st, 0));
 			break;
 		}
