@@ -489,9 +489,12 @@ void rt_fault_loop(const struct rt_op *op, unsigned sites, int persistent, rt_fa
 	struct rt_fault_result res;
 	ruhu_buf before = RUHU_BUF_INIT, after = RUHU_BUF_INIT;
 	char tmp[256], base[300], work[300], where[300], msg[1024];
-	uint64_t calls;
+	uint64_t calls, from = 1;
 	int rc;
 
+	/* RT_FAULT_FROM=N starts every loop at fault N, to look at one */
+	if (getenv("RT_FAULT_FROM") && (from = strtoull(getenv("RT_FAULT_FROM"), NULL, 10)) == 0)
+		from = 1;
 	memset(&res, 0, sizeof(res));
 	rt_fault_setup();
 	rt_crash_vfs_register();
@@ -506,7 +509,7 @@ void rt_fault_loop(const struct rt_op *op, unsigned sites, int persistent, rt_fa
 	calls = rt_fault_counted();
 	state_of(op, work, rt_op_pass_after(op), &after);
 
-	for (uint64_t n = 1;; n++) {
+	for (uint64_t n = from;; n++) {
 		copy_folder(base, work);
 		rc = fault_run(op, work, sites, n, persistent, kind);
 		snprintf(msg, sizeof(msg), "%s", ruhu_error_last());
