@@ -28,6 +28,15 @@
 
 #include "support/harness.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define RT_LSAN_DISABLE() __lsan_disable()
+#define RT_LSAN_ENABLE() __lsan_enable()
+#else
+#define RT_LSAN_DISABLE() ((void)0)
+#define RT_LSAN_ENABLE() ((void)0)
+#endif
+
 /* seeds at the crash points right after the call returned */
 #define RT_SEEDS_AFTER_RETURN 8
 
@@ -474,12 +483,20 @@ static int fault_run(const struct rt_op *op, const char *dir, unsigned sites, ui
 	if (!(op->flags & RT_OP_OPENS))
 		rt_ok(ruhu_replica_open_ext(&run.r, dir, pw, strlen(pw), &o, RT_CRASH_VFS));
 	ruhu_error_clear();
+	/* libgit2 1.5.1 leaks on its own failed allocations (git_signature_new,
+	 * git_odb_open_wstream, git_commit_create_with_signature keep what they
+	 * had allocated when the next allocation fails): no leak check while
+	 * libgit2's allocator fails (docs/testing.md, known gaps) */
+	if (sites & RT_SITE_GIT)
+		RT_LSAN_DISABLE();
 	rt_fault_arm(sites, nth, persistent, kind);
 	rc = op->run(&run);
 	if (!persistent)
 		rt_fault_disarm();
 	ruhu_replica_free(run.r);
 	rt_fault_disarm();
+	if (sites & RT_SITE_GIT)
+		RT_LSAN_ENABLE();
 	return rc;
 }
 
