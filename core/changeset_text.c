@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "core/changeset.h"
+#include "core/meta.h"
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
@@ -213,6 +214,15 @@ static const struct names *namer_find(const struct namer *nm, const char *table)
 	return NULL;
 }
 
+/* SQLite's own failure (out of memory, i/o) with its code */
+static int columns_error(sqlite3 *db, const char *table)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), "read the columns of table %.180s", table);
+	return ruhu_sql_error(db, sqlite3_extended_errcode(db), what);
+}
+
 static int names_from_db(struct names *tn, sqlite3 *db)
 {
 	sqlite3_stmt *stmt = NULL;
@@ -222,8 +232,7 @@ static int names_from_db(struct names *tn, sqlite3 *db)
 
 	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, 'main') ORDER BY cid",
 			       -1, &stmt, NULL) != SQLITE_OK) {
-		error = ruhu_error_set(RUHU_ERROR, "cannot read the columns of table %s: %s",
-				       tn->table, sqlite3_errmsg(db));
+		error = columns_error(db, tn->table);
 		goto done;
 	}
 	sqlite3_bind_text(stmt, 1, tn->table, -1, SQLITE_STATIC);
@@ -239,6 +248,10 @@ static int names_from_db(struct names *tn, sqlite3 *db)
 		if (rc != SQLITE_ROW)
 			break;
 		name = sqlite3_column_text(stmt, 0);
+		if (name == NULL && (sqlite3_errcode(db) & 0xff) == SQLITE_NOMEM) {
+			error = ruhu_error_oom();
+			goto done;
+		}
 		if (count < tn->ncol) {
 			offs[count] = all.size;
 			if ((error = ruhu_buf_put(&all, name ? (const char *)name : "",
@@ -248,8 +261,7 @@ static int names_from_db(struct names *tn, sqlite3 *db)
 		count++;
 	}
 	if (rc != SQLITE_DONE) {
-		error = ruhu_error_set(RUHU_ERROR, "cannot read the columns of table %s: %s",
-				       tn->table, sqlite3_errmsg(db));
+		error = columns_error(db, tn->table);
 		goto done;
 	}
 	if (count > 0 && count < tn->ncol) {

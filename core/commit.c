@@ -90,7 +90,21 @@ static int build_tree(git_oid *out, git_repository *repo, item *items, size_t n,
 			goto done;
 		}
 		if ((error = git_treebuilder_insert(NULL, bld, name, &oid, mode)) < 0) {
-			error = ruhu_git_error(error, "cannot add '%.200s' to a tree", items[i].e->path);
+			const git_error *e = git_error_last();
+
+			/* the object store failed to look the entry up: that error
+			 * (libgit2 says "invalid object specified"); libgit2 1.5.1
+			 * (tree.c) replaces the out-of-memory error of its map of
+			 * entries with "failed to insert NAME" */
+			int giterr = error;
+
+			error = ruhu_odb_take_failure();
+			if (error == 0 && e && e->klass == GIT_ERROR_TREE && e->message &&
+			    !strncmp(e->message, "failed to insert ", 17) && !strcmp(e->message + 17, name))
+				error = ruhu_error_set(RUHU_ENOMEM, "cannot add '%.200s' to a tree: out of memory",
+						       items[i].e->path);
+			else if (error == 0)
+				error = ruhu_git_error(giterr, "cannot add '%.200s' to a tree", items[i].e->path);
 			goto done;
 		}
 		i = j;

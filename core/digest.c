@@ -27,12 +27,14 @@
  *     one statement per table per call and checks the table's columns and key
  *     against the changeset's header before using it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "core/digest.h"
+#include "core/meta.h"
 
 static const unsigned char personal[16] = "ruhu-row-v1";
 
@@ -132,12 +134,13 @@ static int put_ident(ruhu_buf *out, const char *name)
 	return error ? error : ruhu_buf_putc(out, '"');
 }
 
+/* SQLite's failure with its code: out of memory, a full disk, read-only */
 static int sql_error(sqlite3 *db, const char *what, const char *table)
 {
-	if (sqlite3_errcode(db) == SQLITE_NOMEM)
-		return ruhu_error_oom();
-	return ruhu_error_set(RUHU_ERROR, "cannot %s table %s: %s", what, table,
-			      sqlite3_errmsg(db));
+	char w[256];
+
+	snprintf(w, sizeof(w), "%s table %.180s", what, table);
+	return ruhu_sql_error(db, sqlite3_extended_errcode(db), w);
 }
 
 int ruhu_digest_compute(ruhu_digest *out, sqlite3 *db, const char *const *tables,

@@ -44,7 +44,8 @@ static int cond_holds(int *out, sqlite3 *db, const ruhu_type *t, const char *con
 		goto done;
 	}
 	for (size_t i = 0; i < ncol; i++)
-		ruhu_cval_bind(st, (int)i + 1, &vals[i]);
+		if ((error = ruhu_cval_bind(st, (int)i + 1, &vals[i])) < 0)
+			goto done;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		error = ruhu_sql_error(db, rc, "check whether a record may change");
 		goto done;
@@ -75,7 +76,8 @@ static int row_before(ruhu_cval **out, sqlite3_stmt **keep, sqlite3 *db, const r
 		error = ruhu_sql_error(db, rc, "read a changed record");
 		goto done;
 	}
-	ruhu_cval_bind(*keep, 1, &c->old_values[pk]);
+	if ((error = ruhu_cval_bind(*keep, 1, &c->old_values[pk])) < 0)
+		goto done;
 	if ((rc = sqlite3_step(*keep)) != SQLITE_ROW) {
 		error = rc == SQLITE_DONE ? ruhu_error_set(RUHU_ECORRUPT, "a changed %s is missing", ruhu_type_name(t))
 					  : ruhu_sql_error(db, rc, "read a changed record");

@@ -9,6 +9,11 @@ int ruhu_sql_error(sqlite3 *db, int rc, const char *what)
 {
 	int base = rc & 0xff;
 
+	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+		return ruhu_error_set(RUHU_ERROR, "cannot %s: the transaction was rolled back by an "
+				      "earlier error", what);
+	if (rc == SQLITE_IOERR_NOMEM)
+		return ruhu_error_oom();
 	switch (base) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:

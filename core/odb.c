@@ -14,12 +14,24 @@
  *     ruhu_git_error.
  *  3. `exists` answers 0 (missing) when SQLite fails: libgit2 reads any
  *     non-zero as "present", and a false "present" would skip a write.
+ *     libgit2 drops that failure, and tries a failed write again through
+ *     a stream.  When a failure rolled the caller's transaction back (an
+ *     I/O error or out of memory does), the backend keeps it, and every
+ *     write out of a transaction fails with it until a transaction begins
+ *     again: no write goes on without the transaction it belonged to.
  *  4. Writes are INSERT OR IGNORE: an object already stored is kept as is
  *     (its bytes hash to the same id), so duplicate writes cost one lookup.
  *  5. A writepack collects the pack in memory up to max_pack_size, then hands
  *     it to ruhu_pack_parse and writes every object inside one SAVEPOINT
  *     (odb.h, design note 3).
- *  6. Blobs of 512 bytes or more (changesets, changes.txt, attachments) are
+ *  6. libgit2 carries a class and a message back from a callback, no more:
+ *     the backend keeps its last SQLite failure (per thread) as a ruhu code
+ *     and message, so that ruhu_git_error reports out of memory, a full disk
+ *     or a read-only replica with their codes; callers whose libgit2 call
+ *     replaced the backend's error by its own (the tree builder's "invalid
+ *     object" after a failed lookup) ask ruhu_odb_take_failure.  A call of
+ *     the backend that goes well forgets the failure.
+ *  7. Blobs of 512 bytes or more (changesets, changes.txt, attachments) are
  *     stored deflated (zlib, level 1) when that saves at least an eighth:
  *     a row whose data is shorter than its size column holds deflated bytes.
  *     Commits, trees and tags are always stored as they are (bundle ingest
@@ -58,6 +70,9 @@ typedef struct {
 	git_odb_backend parent;
 	sqlite3 *db;
 	sqlite3_stmt *st[S_COUNT];
+	/* design note 3: an exists whose failure rolled the transaction back */
+	int lost_code;
+	char lost_msg[512];
 } backend;
 
 typedef struct {
@@ -67,6 +82,13 @@ typedef struct {
 	git_indexer_progress_cb progress_cb;
 	void *progress_payload;
 } writepack;
+
+/* Design note 6: the backend's last SQLite failure, as ruhu code and
+ * message; code 0 when the last call of the backend went well. */
+static __thread struct {
+	int code;
+	char msg[512];
+} last_failure;
 
 int ruhu_git_error(int giterr, const char *fmt, ...)
 {
@@ -88,6 +110,9 @@ int ruhu_git_error(int giterr, const char *fmt, ...)
 		code = RUHU_EINVALID;
 	else if (e && e->klass == GIT_ERROR_NOMEMORY)
 		code = RUHU_ENOMEM;
+	else if (last_failure.code && e && e->message && !strcmp(e->message, last_failure.msg))
+		code = last_failure.code;   /* design note 6 */
+	last_failure.code = 0;
 	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
 }
 
@@ -97,6 +122,8 @@ static int sql_code(int rc)
 {
 	if (rc == SQLITE_IOERR_DATA)
 		return RUHU_ECORRUPT;
+	if (rc == SQLITE_IOERR_NOMEM)
+		return RUHU_ENOMEM;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -117,11 +144,44 @@ static int sql_code(int rc)
 
 static int sql_fail(backend *b, const char *what)
 {
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), "object store cannot %s: %s", what, sqlite3_errmsg(b->db));
-	git_error_set_str(GIT_ERROR_ODB, msg);
+	last_failure.code = sql_code(sqlite3_extended_errcode(b->db));
+	snprintf(last_failure.msg, sizeof(last_failure.msg), "object store cannot %s: %s", what,
+		 sqlite3_errmsg(b->db));
+	git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
 	return -1;
+}
+
+/* Design note 3: a call of the backend begins; 1 when inside a transaction
+ * (which shows that no earlier loss is pending any more). */
+static int enter(backend *b)
+{
+	int in_txn = !sqlite3_get_autocommit(b->db);
+
+	if (in_txn)
+		b->lost_code = 0;
+	return in_txn;
+}
+
+/* sql_fail, and the loss of the caller's transaction when the failure
+ * rolled it back (design note 3). */
+static int sql_fail_in(backend *b, const char *what, int in_txn)
+{
+	sql_fail(b, what);
+	if (in_txn && sqlite3_get_autocommit(b->db)) {
+		b->lost_code = last_failure.code;
+		memcpy(b->lost_msg, last_failure.msg, sizeof(b->lost_msg));
+	}
+	return -1;
+}
+
+int ruhu_odb_take_failure(void)
+{
+	int code = last_failure.code;
+
+	if (code == 0)
+		return 0;
+	last_failure.code = 0;
+	return ruhu_error_set(code, "%s", last_failure.msg);
 }
 
 static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
@@ -132,7 +192,7 @@ static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
 	return st;
 }
 
-/* Is a row's data deflated (design note 6)?  Only a blob whose data is
+/* Is a row's data deflated (design note 7)?  Only a blob whose data is
  * shorter than its size; any other mismatch is returned as stored, so that
  * libgit2's hash check names the object as altered. */
 static int deflated(sqlite3_int64 type, size_t n, sqlite3_int64 size)
@@ -192,15 +252,16 @@ static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
-	int rc, error;
+	int in_txn = enter(b), rc, error;
 
+	last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		error = row_data(out, len, type, b, st, 0, 1);
 	else if (rc == SQLITE_DONE)
 		error = GIT_ENOTFOUND;
 	else
-		error = sql_fail(b, "read an object");
+		error = sql_fail_in(b, "read an object", in_txn);
 	sqlite3_reset(st);
 	return error;
 }
@@ -210,8 +271,9 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_HEADER, oid);
-	int rc, error = 0;
+	int in_txn = enter(b), rc, error = 0;
 
+	last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*type = (git_object_t)sqlite3_column_int64(st, 0);
@@ -219,7 +281,7 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 	} else if (rc == SQLITE_DONE) {
 		error = GIT_ENOTFOUND;
 	} else {
-		error = sql_fail(b, "read an object header");
+		error = sql_fail_in(b, "read an object header", in_txn);
 	}
 	sqlite3_reset(st);
 	return error;
@@ -229,10 +291,14 @@ static int b_exists(git_odb_backend *parent, const git_oid *oid)
 {
 	backend *b = (backend *)parent;
 	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	int in_txn = enter(b), rc = sqlite3_step(st);
 
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		sql_fail_in(b, "look up an object", in_txn);
+	else
+		last_failure.code = 0;
 	sqlite3_reset(st);
-	return found; /* design note 3 */
+	return rc == SQLITE_ROW; /* design note 3 */
 }
 
 /* Write one object: 0, -1 when SQLite fails (its message is in the
@@ -245,7 +311,7 @@ static int store_object(backend *b, const git_oid *oid, const void *data, size_t
 	uLongf plen = 0;
 	int rc;
 
-	/* design note 6; out of memory is an error, not a reason to store the
+	/* design note 7; out of memory is an error, not a reason to store the
 	 * same object in another form */
 	if (type == GIT_OBJECT_BLOB && len >= 512 && len <= (size_t)0x7fffffff) {
 		if ((packed = malloc(plen = compressBound((uLong)len))) == NULL)
@@ -272,14 +338,25 @@ static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data
 	git_object_t type)
 {
 	backend *b = (backend *)parent;
-	int rc = store_object(b, oid, data, len, type);
+	int in_txn, rc;
 
-	if (rc == -2) {
+	if (b->lost_code && sqlite3_get_autocommit(b->db)) {
+		/* design note 3 (libgit2 tries a failed write again through a
+		 * stream, whose exists goes well: the loss stays until a
+		 * transaction begins) */
+		last_failure.code = b->lost_code;
+		memcpy(last_failure.msg, b->lost_msg, sizeof(last_failure.msg));
+		git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
+		return -1;
+	}
+	in_txn = enter(b);
+	if ((rc = store_object(b, oid, data, len, type)) == -2) {
 		git_error_set_oom();
 		return -1;
 	}
 	if (rc < 0)
-		return sql_fail(b, "write an object");
+		return sql_fail_in(b, "write an object", in_txn);
+	last_failure.code = 0;
 	return 0;
 }
 
@@ -309,8 +386,8 @@ static int find_prefix(backend *b, git_oid *full, void **out, size_t *len, git_o
 	int rc, error = 0;
 
 	prefix_bounds(lo, hi, short_id, hexlen);
-	sqlite3_bind_blob(st, 1, lo, 20, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, hi, 20, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, lo, 20, SQLITE_STATIC);   /* cleared before return */
+	sqlite3_bind_blob(st, 2, hi, 20, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		error = GIT_ENOTFOUND;
@@ -350,6 +427,7 @@ done:
 	if (data)
 		git_odb_backend_data_free(&b->parent, data);
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return error;
 }
 

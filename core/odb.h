@@ -57,6 +57,11 @@ sqlite3 *ruhu_odb_db(git_repository *repo);
  */
 int ruhu_git_error(int giterr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* When the object store's last call failed in SQLite (odb.c, design note 6):
+ * that error, set again with its code (out of memory, i/o, full disk), and
+ * forgotten; else 0. */
+int ruhu_odb_take_failure(void);
+
 /* --- packs ----------------------------------------------------------------- */
 
 /** Caps against lying pack headers; zero means the default. */

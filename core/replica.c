@@ -29,6 +29,13 @@
  *     key file is its commit point.  A folder with a database and no key
  *     file is what a crash during create leaves (nothing can read it: the
  *     random data key was only ever in memory), and create clears it.
+ *  7. SQLite rolls a whole transaction back by itself when a statement in it
+ *     fails with an I/O error, a full disk or out of memory.  A caller that
+ *     missed that error would go on in autocommit mode, each later write
+ *     committing on its own: half a save.  So between ruhu_replica_begin and
+ *     its commit or rollback, a commit hook refuses every commit but the one
+ *     ruhu_replica_commit makes (the write fails, nothing of it is kept),
+ *     and that commit reports the lost transaction as an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +112,11 @@ int ruhu_replica_sqlite_error(ruhu_replica *r, int rc, const char *what)
 		return ruhu_error_set(RUHU_ECORRUPT, "replica %s is damaged or was altered: "
 				      "%s page %u failed authentication", r->dir, f.file, f.pgno);
 	}
+	if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+		return ruhu_error_set(RUHU_ERROR, "%s: the transaction was rolled back by an earlier error",
+				      what);
+	if (rc == SQLITE_IOERR_NOMEM)
+		return ruhu_error_oom();
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -155,18 +167,43 @@ int ruhu_replica_exec(ruhu_replica *r, const char *sql)
 
 /* ---- transactions ---- */
 
+/* Design note 7: no commit but ruhu_replica_commit's inside a transaction. */
+static int commit_hook(void *payload)
+{
+	ruhu_replica *r = payload;
+
+	return r->in_txn && !r->committing;
+}
+
 int ruhu_replica_begin(ruhu_replica *r)
 {
-	return ruhu_replica_exec(r, "BEGIN IMMEDIATE");
+	int error = ruhu_replica_exec(r, "BEGIN IMMEDIATE");
+
+	if (error == 0)
+		r->in_txn = 1;
+	return error;
 }
 
 int ruhu_replica_commit(ruhu_replica *r)
 {
-	return ruhu_replica_exec(r, "COMMIT");
+	int error;
+
+	if (r->in_txn && sqlite3_get_autocommit(r->db)) {
+		r->in_txn = 0;
+		return ruhu_error_set(RUHU_ERROR, "replica %s: the transaction was rolled back by an "
+				      "earlier error", r->dir);
+	}
+	r->committing = 1;
+	error = ruhu_replica_exec(r, "COMMIT");
+	r->committing = 0;
+	if (error == 0 || sqlite3_get_autocommit(r->db))
+		r->in_txn = 0;
+	return error;
 }
 
 void ruhu_replica_rollback(ruhu_replica *r)
 {
+	r->in_txn = 0;
 	/* SQLite may have rolled back already (I/O error, SQLITE_FULL) */
 	if (!sqlite3_get_autocommit(r->db))
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
@@ -295,6 +332,8 @@ int replica_open_db(ruhu_replica *r, const char *path, int flags)
 		goto done;
 	}
 	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_commit_hook(r->db, commit_hook, r);
+	r->in_txn = 0;
 	sqlite3_busy_timeout(r->db, r->opts.busy_timeout_ms > 0 ? r->opts.busy_timeout_ms : 5000);
 	/* record tables call ruhu's validators in their CHECKs: every
 	 * connection that may write them needs the functions */

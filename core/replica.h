@@ -33,6 +33,9 @@ struct ruhu_replica {
 	struct ruhu_schema *schema;     /* the installed schema */
 	struct git_repository *repo;    /* the object store (core/odb.h) */
 	ruhu_wallclock clock;           /* wall clock of saves (tests set it) */
+	/* transactions of ruhu_replica_begin (replica.c, design note 7) */
+	int in_txn;                     /* between begin and commit or rollback */
+	int committing;                 /* ruhu_replica_commit runs its COMMIT */
 };
 
 /*

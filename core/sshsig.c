@@ -169,6 +169,7 @@ static int is_space(char c)
 static int unarmour(ruhu_buf *blob, const char *a, size_t len)
 {
 	size_t s = 0, e = len, blen = strlen(BEGIN), elen = strlen(END);
+	int error;
 
 	if (len > RUHU_SSHSIG_MAX_ARMOUR)
 		return ruhu_error_set(RUHU_ECORRUPT, "ssh signature of %zu bytes is too long", len);
@@ -179,8 +180,9 @@ static int unarmour(ruhu_buf *blob, const char *a, size_t len)
 	if (e - s < blen + elen || memcmp(a + s, BEGIN, blen) != 0 ||
 	    memcmp(a + e - elen, END, elen) != 0)
 		return ruhu_error_set(RUHU_ECORRUPT, "text is not an armoured ssh signature");
-	if (ruhu_base64_decode(blob, a + s + blen, e - elen - s - blen, " \t\r\n") < 0)
-		return ruhu_error_set(RUHU_ECORRUPT, "ssh signature armour holds bad base64");
+	if ((error = ruhu_base64_decode(blob, a + s + blen, e - elen - s - blen, " \t\r\n")) < 0)
+		return error == RUHU_ENOMEM ? error :
+		       ruhu_error_set(RUHU_ECORRUPT, "ssh signature armour holds bad base64");
 	return 0;
 }
 
@@ -279,8 +281,9 @@ int ruhu_sshsig_pubkey_parse(unsigned char out[32], const char *line, size_t len
 		s++;
 	for (e = s; e < len && !is_space(line[e]);)
 		e++;
-	if (ruhu_base64_decode(&blob, line + s, e - s, NULL) < 0 ||
-	    rd_typed((const unsigned char *)blob.ptr, blob.size, 32, &pk) < 0) {
+	if ((error = ruhu_base64_decode(&blob, line + s, e - s, NULL)) == RUHU_ENOMEM)
+		goto done;
+	if (error < 0 || rd_typed((const unsigned char *)blob.ptr, blob.size, 32, &pk) < 0) {
 		error = ruhu_error_set(RUHU_EINVALID, "ssh-ed25519 key line holds a damaged key");
 		goto done;
 	}

@@ -271,7 +271,8 @@ static int check_condition(const struct build_in *in, ruhu_type *t, const struct
 				     t->immutable_after)) < 0)
 		return error;
 	if (sqlite3_prepare_v2(in->db, sql.ptr, (int)sql.size, &st, &tail) != SQLITE_OK)
-		error = src_error(in->rules->name, rt->mut_line, "immutable_after condition of %s: %s",
+		error = (sqlite3_errcode(in->db) & 0xff) == SQLITE_NOMEM ? ruhu_error_oom() :
+			src_error(in->rules->name, rt->mut_line, "immutable_after condition of %s: %s",
 				  t->name, sqlite3_errmsg(in->db));
 	else if (st == NULL || (tail && *tail) || !sqlite3_stmt_readonly(st))
 		error = src_error(in->rules->name, rt->mut_line, "immutable_after condition of %s is "

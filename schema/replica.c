@@ -35,7 +35,7 @@ static const char own_tables[] =
 
 static int db_error(sqlite3 *db, const char *what)
 {
-	int rc = sqlite3_errcode(db);
+	int rc = sqlite3_errcode(db) & 0xff;
 	int code = rc == SQLITE_NOMEM ? RUHU_ENOMEM : rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
 		   RUHU_EBUSY : rc == SQLITE_FULL ? RUHU_ENOSPACE : rc == SQLITE_READONLY ?
 		   RUHU_EREADONLY : rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? RUHU_ECORRUPT : RUHU_ERROR;
@@ -172,9 +172,12 @@ int ruhu_schema_installed_version(ruhu_buf *out, sqlite3 *db)
 	int error = 0, rc;
 
 	ruhu_buf_clear(out);
-	if (sqlite3_prepare_v2(db, "SELECT value FROM _meta WHERE key = 'schema_version'", -1, &st,
-			       NULL) != SQLITE_OK) {
+	if ((rc = sqlite3_prepare_v2(db, "SELECT value FROM _meta WHERE key = 'schema_version'", -1, &st,
+				     NULL)) != SQLITE_OK) {
 		sqlite3_finalize(st);
+		/* no such table; anything else (out of memory, i/o) is an error */
+		if ((rc & 0xff) != SQLITE_ERROR)
+			return db_error(db, "cannot read the schema version");
 		return ruhu_error_set(RUHU_ENOTFOUND, "the database has no schema version (no _meta table)");
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)

@@ -47,6 +47,7 @@ struct load {
 	const char *file;
 	int line;
 	char why[256];
+	int why_oom;              /* why[] is an allocation that failed, not a refusal */
 	char dropping[128];
 	struct pos *tables;
 	size_t ntables, ctables;
@@ -239,6 +240,12 @@ static int deny(struct load *L, const char *why)
 	return SQLITE_DENY;
 }
 
+static int deny_oom(struct load *L)
+{
+	L->why_oom = 1;
+	return deny(L, "out of memory");
+}
+
 static int is_schema_table(const char *t)
 {
 	return t && (!sqlite3_stricmp(t, "sqlite_master") || !sqlite3_stricmp(t, "sqlite_schema") ||
@@ -255,11 +262,11 @@ static int authorize(void *arg, int action, const char *a1, const char *a2, cons
 	switch (action) {
 	case SQLITE_CREATE_TABLE:
 		if (add_pos(L, &L->tables, &L->ntables, &L->ctables, a1) < 0)
-			return deny(L, "out of memory");
+			return deny_oom(L);
 		return SQLITE_OK;
 	case SQLITE_CREATE_INDEX:
 		if (add_pos(L, &L->indexes, &L->nindexes, &L->cindexes, a1) < 0)
-			return deny(L, "out of memory");
+			return deny_oom(L);
 		return SQLITE_OK;
 	case SQLITE_DROP_TABLE:
 		snprintf(L->dropping, sizeof(L->dropping), "%s", a1 ? a1 : "");
@@ -354,6 +361,7 @@ int schema_run_sql(sqlite3 *db, const char *file, const char *sql, size_t len,
 			L->file = file;
 			L->line = line;
 			L->why[0] = '\0';
+			L->why_oom = 0;
 			L->dropping[0] = '\0';
 		}
 		if (stmt_line)
@@ -364,6 +372,8 @@ int schema_run_sql(sqlite3 *db, const char *file, const char *sql, size_t len,
 		if (rc != SQLITE_OK) {
 			int off = sqlite3_error_offset(db);
 
+			if (L && L->why_oom)
+				return ruhu_error_set(RUHU_ENOMEM, "%s:%d: out of memory", file, line);
 			if (L && L->why[0])
 				return src_error(file, line, "%s", L->why);
 			if (off >= 0 && off < end - p)

@@ -29,7 +29,8 @@ static int meta_key(unsigned char out[32], sqlite3 *db, const char *name)
 	ruhu_buf v = RUHU_BUF_INIT, raw = RUHU_BUF_INIT;
 	int error = ruhu_meta_get(&v, db, name);
 
-	if (error == 0 && (ruhu_base64_decode(&raw, v.ptr, v.size, NULL) < 0 || raw.size != 32))
+	if (error == 0 && (error = ruhu_base64_decode(&raw, v.ptr, v.size, NULL)) != RUHU_ENOMEM &&
+	    (error < 0 || raw.size != 32))
 		error = ruhu_error_set(RUHU_ECORRUPT, "the hub key kept in this tablet is damaged");
 	if (error == 0)
 		memcpy(out, raw.ptr, 32);

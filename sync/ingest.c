@@ -13,15 +13,20 @@
  *     the same transaction: one bad commit refuses the whole bundle.
  *  2. A bundle whose prerequisites have not arrived waits, encrypted as it
  *     came, in `_inbox`; every later ingest retries the waiting bundles.
- *  3. Each device commit not merged before is merged oldest first, in a
- *     transaction of its own: the merge (sync/merge.h), the merge commit
+ *  3. Each device commit not merged before is merged oldest first, under a
+ *     savepoint of its own: the merge (sync/merge.h), the merge commit
  *     (core/save.h: parents previous main and the device commit; tree with
  *     the net changeset and decisions.txt; the device commit's author, HLC,
  *     worker and visit), its review items, `_merged` and `_devices`.  A
  *     commit found in `_merged` is a duplicate and is skipped.
- *  4. A dry run (`hub preview`) does all of it inside one transaction that
- *     is rolled back: nothing is kept, the decisions are reported.
+ *  4. An ingest is one transaction: storing the bundle, merging its
+ *     commits and letting in the waiting bundles it released either all
+ *     happen or none does (a power loss or an error half-way leaves the hub
+ *     as it was; ingesting the bundle again does all of it).  A dry run
+ *     (`hub preview`) does the same and rolls it back: nothing is kept, the
+ *     decisions are reported.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -55,24 +60,32 @@ void ruhu_ingest_report_dispose(ruhu_ingest_report *rep)
 }
 
 
+/* Savepoints inside the ingest's transaction (design notes 3 and 4). */
 static int tx_begin(struct ctx *c)
 {
-	return c->dry ? ruhu_replica_savepoint(c->hub, "ruhu_ingest") : ruhu_replica_begin(c->hub);
+	return ruhu_replica_savepoint(c->hub, "ruhu_ingest");
 }
 
 static int tx_commit(struct ctx *c)
 {
-	return c->dry ? ruhu_replica_release(c->hub, "ruhu_ingest") : ruhu_replica_commit(c->hub);
+	return ruhu_replica_release(c->hub, "ruhu_ingest");
 }
 
 static void tx_rollback(struct ctx *c)
 {
-	if (c->dry)
+	char msg[1024];
+	int code = ruhu_error_last_code();
+
+	/* the error being handled is the one to report, whatever happens here */
+	snprintf(msg, sizeof(msg), "%s", ruhu_error_last());
+	/* an I/O error, a full disk or out of memory may have made SQLite roll
+	 * the whole transaction back already: then there is no savepoint */
+	if (!sqlite3_get_autocommit(c->db))
 		ruhu_replica_rollback_to(c->hub, "ruhu_ingest");
-	else
-		ruhu_replica_rollback(c->hub);
 	ruhu_replica_repo_reset(c->hub);
 	ruhu_replica_repo(&c->repo, c->hub);
+	if (code < 0)
+		ruhu_error_set(code, "%s", msg);
 }
 
 static void tally(ruhu_ingest_report *rep, const char *rule)
@@ -94,6 +107,43 @@ static void tally(ruhu_ingest_report *rep, const char *rule)
 
 
 
+
+/*
+ * The subject of a device commit as git_commit_summary gives it (the first
+ * paragraph on one line: a whitespace run with a newline becomes one space,
+ * others stay).  libgit2 1.5.1's own returns "" when it runs out of memory,
+ * which would make a merge commit with the wrong subject.
+ */
+static int summary_of(ruhu_buf *out, const char *msg)
+{
+	const char *space = NULL;
+	int newline = 0, error = 0;
+
+	for (; *msg && error == 0; msg++) {
+		if (*msg == '\n') {
+			const char *next = msg + 1;
+
+			while (*next && *next != '\n' && isspace((unsigned char)*next))
+				next++;
+			if (!*next || *next == '\n')
+				break;
+		}
+		if (isspace((unsigned char)*msg)) {
+			if (space == NULL) {
+				space = msg;
+				newline = 0;
+			}
+			newline |= *msg == '\n';
+			continue;
+		}
+		if (space)
+			error = newline ? ruhu_buf_putc(out, ' ') : ruhu_buf_put(out, space, (size_t)(msg - space));
+		space = NULL;
+		if (error == 0)
+			error = ruhu_buf_putc(out, *msg);
+	}
+	return error;
+}
 
 static int store_reviews(struct ctx *c, const ruhu_merge_result *res, const git_oid *dc,
 			 const git_oid *mc, const char *worker)
@@ -118,9 +168,11 @@ static int store_reviews(struct ctx *c, const ruhu_merge_result *res, const git_
 		sqlite3_bind_text(st, 3, rv->id, -1, SQLITE_STATIC);
 		if (rv->field)
 			sqlite3_bind_text(st, 4, rv->field, -1, SQLITE_STATIC);
-		ruhu_cval_bind(st, 5, &rv->base);
-		ruhu_cval_bind(st, 6, &rv->hub);
-		ruhu_cval_bind(st, 7, &rv->device);
+		/* a copy that fails is out of memory, not a NULL value */
+		if ((error = ruhu_cval_bind(st, 5, &rv->base)) < 0 ||
+		    (error = ruhu_cval_bind(st, 6, &rv->hub)) < 0 ||
+		    (error = ruhu_cval_bind(st, 7, &rv->device)) < 0)
+			break;
 		sqlite3_bind_int(st, 8, rv->base.type != RUHU_CVAL_UNDEFINED);
 		if (rv->change_len)
 			sqlite3_bind_blob(st, 9, rv->change, (int)rv->change_len, SQLITE_STATIC);
@@ -191,9 +243,11 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 	ruhu_tree_entry entry;
 	ruhu_trailer tr[2];
 	git_oid mc;
-	int64_t seq = ingest_seq_of(c->repo, dc);
+	int64_t seq;
 	int error, began = 0;
 
+	if ((error = ingest_seq_of(&seq, c->repo, dc)) < 0)
+		goto done;
 	if ((error = git_commit_lookup(&cm, c->repo, dc)) < 0) {
 		error = ruhu_git_error(error, "cannot read a device commit");
 		goto done;
@@ -202,9 +256,9 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 	    (error = ruhu_commit_trailer(&v, c->repo, dc, "Ruhu-HLC")) < 0 ||
 	    (error = ruhu_hlc_parse(&mo.hlc, v.ptr, v.size)) < 0)
 		goto done;
-	if (ruhu_commit_trailer(&worker, c->repo, dc, "Ruhu-Worker") < 0 ||
-	    ruhu_commit_trailer(&visit, c->repo, dc, "Ruhu-Visit") < 0)
-		ruhu_error_clear();
+	if ((error = ruhu_commit_trailer_opt(&worker, c->repo, dc, "Ruhu-Worker")) < 0 ||
+	    (error = ruhu_commit_trailer_opt(&visit, c->repo, dc, "Ruhu-Visit")) < 0)
+		goto done;
 	if ((error = tx_begin(c)) < 0)
 		goto done;
 	began = 1;
@@ -217,8 +271,17 @@ static int merge_one(struct ctx *c, const git_oid *dc)
 		goto done;
 	entry.path = "decisions.txt";
 	entry.mode = 0;
-	if ((error = ruhu_buf_printf(&subject, "merge %s #%lld: %s", c->dev.id, (long long)seq,
-				     git_commit_summary(cm) ? git_commit_summary(cm) : "")) < 0 ||
+	/* an author's name or email is NULL only when libgit2 ran out of memory
+	 * (1.5.1 parses a signature without checking its copies): the merge
+	 * commit must not lose the device commit's author */
+	if (git_commit_author(cm) == NULL || git_commit_author(cm)->name == NULL ||
+	    git_commit_author(cm)->email == NULL) {
+		error = ruhu_error_set(RUHU_ENOMEM, "cannot read device commit %s: out of memory",
+				       git_oid_tostr_s(dc));
+		goto done;
+	}
+	if ((error = ruhu_buf_printf(&subject, "merge %s #%lld: ", c->dev.id, (long long)seq)) < 0 ||
+	    (error = summary_of(&subject, git_commit_message(cm))) < 0 ||
 	    (error = ruhu_buf_printf(&mergeof, "%s %lld", c->dev.id, (long long)seq)) < 0 ||
 	    (error = ruhu_buf_printf(&nrev, "%zu", res->nreviews)) < 0)
 		goto done;
@@ -378,7 +441,9 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 		for (size_t i = 0; i < ruhu_bundle_prereq_count(b); i++) {
 			const ruhu_bundle_prereq *p = ruhu_bundle_prereq_at(b, i);
 
-			if (!ruhu_object_exists(c->repo, &p->oid)) {
+			if ((error = ruhu_object_exists(c->repo, &p->oid)) < 0)
+				goto done;
+			if (!error) {
 				git_oid_tostr(c->rep->waiting_for, sizeof(c->rep->waiting_for), &p->oid);
 				break;
 			}
@@ -398,8 +463,9 @@ static int ingest_one(struct ctx *c, const void *data, size_t len)
 				     GIT_OID_RAWSZ, 0, c->dev.id, 0)) < 0)
 			goto done;
 	}
-	if (has_known && ruhu_object_exists(c->repo, &known) &&
-	    (error = ruhu_device_set_known_main(c->db, c->dev.id, &known)) < 0)
+	if (has_known && (error = ruhu_object_exists(c->repo, &known)) < 0)
+		goto done;
+	if (has_known && error && (error = ruhu_device_set_known_main(c->db, c->dev.id, &known)) < 0)
 		goto done;
 	if ((error = run_sql(c->db, "UPDATE _devices SET last_bundle_ms = ?2 WHERE id = ?3", NULL, 0,
 			     ruhu_replica_now_ms(c->hub), c->dev.id, 0)) < 0 ||
@@ -472,6 +538,10 @@ static int retry_inbox(struct ctx *c)
 			progress = 1;
 			break;
 		}
+		/* a read of the inbox that failed is an error (it may have rolled
+		 * the ingest's transaction back), not an empty inbox */
+		if (error == 0 && !progress && rc != SQLITE_DONE)
+			error = ruhu_sql_error(c->db, rc, "read the waiting bundles");
 		sqlite3_finalize(st);
 	}
 	return error;
@@ -495,14 +565,15 @@ int ruhu_hub_ingest(ruhu_ingest_report *out, ruhu_replica *hub, const void *bund
 	if ((error = ruhu_hub_check(hub)) < 0 || (error = ruhu_replica_schema(&c.schema, hub)) < 0 ||
 	    (error = ruhu_replica_repo(&c.repo, hub)) < 0)
 		return error;
-	if (c.dry && (error = ruhu_replica_begin(hub)) < 0)
+	if ((error = ruhu_replica_begin(hub)) < 0)
 		return error;
 	error = ingest_one(&c, bundle, len);
 	if (error == 0 && !c.dry && !out->waiting)
 		error = retry_inbox(&c);
-	if (c.dry) {
-		ruhu_replica_rollback(hub);
-		ruhu_replica_repo_reset(hub);
-	}
+	if (error == 0 && !c.dry && (error = ruhu_replica_commit(hub)) == 0)
+		return 0;
+	/* design note 4: nothing of it is kept */
+	ruhu_replica_rollback(hub);
+	ruhu_replica_repo_reset(hub);
 	return error;
 }

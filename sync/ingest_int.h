@@ -24,8 +24,9 @@ struct ctx {
 int ingest_merged(int *out, sqlite3 *db, const git_oid *id);
 /* The device commits to merge, oldest first (caller frees *out). */
 int ingest_to_merge(git_oid **out, size_t *n, struct ctx *c, const git_oid *tip);
-/* Ruhu-Seq of a commit, or -1. */
-int64_t ingest_seq_of(git_repository *repo, const git_oid *id);
+/* Ruhu-Seq of a commit, or -1 when it has none (or a bad one); an error
+ * only when the commit cannot be read. */
+int ingest_seq_of(int64_t *out, git_repository *repo, const git_oid *id);
 /* Every new commit is the device's own, good, with this schema, in line. */
 int ingest_check_commits(struct ctx *c, const git_oid *v, size_t n);
 /* Device commits of the bundle merged before. */

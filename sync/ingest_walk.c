@@ -91,19 +91,25 @@ int ingest_to_merge(git_oid **out, size_t *n, struct ctx *c, const git_oid *tip)
 	return 0;
 }
 
-int64_t ingest_seq_of(git_repository *repo, const git_oid *id)
+int ingest_seq_of(int64_t *out, git_repository *repo, const git_oid *id)
 {
 	ruhu_buf v = RUHU_BUF_INIT;
 	char *end;
 	long long n = -1;
+	int error = ruhu_commit_trailer(&v, repo, id, "Ruhu-Seq");
 
-	if (ruhu_commit_trailer(&v, repo, id, "Ruhu-Seq") == 0) {
+	if (error == 0) {
 		n = strtoll(v.ptr, &end, 10);
 		if (*end || n <= 0)
 			n = -1;
+	} else if (error == RUHU_ENOTFOUND) {
+		/* no trailer: a commit out of line, which the caller refuses */
+		ruhu_error_clear();
+		error = 0;
 	}
 	ruhu_buf_dispose(&v);
-	return n;
+	*out = n;
+	return error;
 }
 
 /* Design note 1: every new commit is the device's own, good, and in line. */
@@ -134,7 +140,9 @@ int ingest_check_commits(struct ctx *c, const git_oid *v, size_t n)
 					       ruhu_schema_version(c->schema));
 			break;
 		}
-		if ((seq = ingest_seq_of(c->repo, &v[i])) != expect) {
+		if ((error = ingest_seq_of(&seq, c->repo, &v[i])) < 0)
+			break;
+		if (seq != expect) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "commit %.12s from %s has sequence %lld where %lld "
 					       "was due", hex, c->dev.id, (long long)seq, (long long)expect);
 			break;

@@ -406,8 +406,11 @@ static int inspect(ruhu_bundle_info *out, ruhu_buf *plain, ruhu_replica *r, cons
 
 		for (size_t k = 0; k < c.n && !here; k++)
 			here = !git_oid_cmp(&c.ids[k], &ref->oid);
-		if (!here && !ruhu_object_exists(repo, &ref->oid))
+		if (!here && (error = ruhu_object_exists(repo, &ref->oid)) < 0)
+			break;
+		if (!here && !error)
 			out->missing++;
+		error = 0;
 		memset(&e, 0, sizeof(e));
 		e.what = RUHU_BUNDLE_ENTRY_REF;
 		git_oid_tostr(e.id, sizeof(e.id), &ref->oid);
@@ -423,7 +426,10 @@ static int inspect(ruhu_bundle_info *out, ruhu_buf *plain, ruhu_replica *r, cons
 		e.what = RUHU_BUNDLE_ENTRY_PREREQ;
 		git_oid_tostr(e.id, sizeof(e.id), &p->oid);
 		e.name = p->comment;
-		e.present = ruhu_object_exists(repo, &p->oid);
+		if ((error = ruhu_object_exists(repo, &p->oid)) < 0)
+			break;
+		e.present = error;
+		error = 0;
 		out->missing += !e.present;
 		if (cb)
 			error = cb(&e, payload);

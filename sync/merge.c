@@ -118,7 +118,8 @@ static int precheck_cb(const ruhu_chg_table *t, const ruhu_chg_rec *r, void *pay
 
 static void merge_release(struct merge *m)
 {
-	for (size_t i = 0; i < m->ntabs; i++) {
+	/* tabs may be missing: merge_setup ran out of memory */
+	for (size_t i = 0; m->tabs && i < m->ntabs; i++) {
 		struct tab *t = &m->tabs[i];
 
 		sqlite3_finalize(t->sel);

@@ -126,22 +126,31 @@ static int rule_lww(struct verdict *v, struct merge *m, struct tab *t, size_t co
 
 /* ---- order --------------------------------------------------------------- */
 
-/* A text value as a NUL-terminated string in `buf`, or NULL. */
-static const char *cstr(ruhu_buf *buf, const ruhu_cval *v)
+/* A text value as a NUL-terminated string in `buf` into *out, or NULL when
+ * it is no text; out of memory is an error (never "no text"). */
+static int cstr(const char **out, ruhu_buf *buf, const ruhu_cval *v)
 {
+	int error;
+
+	*out = NULL;
 	ruhu_buf_clear(buf);
-	if (v->type != SQLITE_TEXT || memchr(v->p, 0, v->n) || ruhu_buf_put(buf, v->p, v->n) < 0)
-		return NULL;
-	return buf->ptr ? buf->ptr : "";
+	if (v->type != SQLITE_TEXT || memchr(v->p, 0, v->n))
+		return 0;
+	if ((error = ruhu_buf_put(buf, v->p, v->n)) < 0)
+		return error;
+	*out = buf->ptr ? buf->ptr : "";
+	return 0;
 }
 
 static int rule_order(struct verdict *v, struct merge *m, const ruhu_order *order,
 		      const ruhu_cval *hub, const ruhu_cval *dev, ruhu_buf *tmp)
 {
 	ruhu_buf a = RUHU_BUF_INIT;
-	const char *hs = cstr(&a, hub), *ds = cstr(tmp, dev);
-	int pick;
+	const char *hs, *ds;
+	int pick, error;
 
+	if ((error = cstr(&hs, &a, hub)) < 0 || (error = cstr(&ds, tmp, dev)) < 0)
+		goto done;
 	if (order == NULL || hs == NULL || ds == NULL || ruhu_order_rank(order, hs) < 0 ||
 	    ruhu_order_rank(order, ds) < 0) {
 		v->value = *hub;
@@ -163,7 +172,7 @@ static int rule_order(struct verdict *v, struct merge *m, const ruhu_order *orde
 	}
 done:
 	ruhu_buf_dispose(&a);
-	return 0;
+	return error;
 }
 
 /* ---- union --------------------------------------------------------------- */

@@ -118,7 +118,8 @@ static int undo_pending(sqlite3 *db, git_repository *repo, ruhu_digest *d)
 		if (n == 0)
 			continue;
 		if ((rc = sqlite3changeset_invert(n, cs, &nout, &inv)) != SQLITE_OK) {
-			error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
+			error = rc == SQLITE_NOMEM ? ruhu_error_oom() :
+				ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
 					       (long long)sqlite3_column_int64(st, 0));
 			break;
 		}
@@ -243,8 +244,8 @@ static int redo_pending(ruhu_pull_report *out, ruhu_replica *r, git_repository *
 		    (error = ruhu_commit_trailer(&v, repo, &oid, "Ruhu-HLC")) < 0 ||
 		    (error = ruhu_hlc_parse(&mo.hlc, v.ptr, v.size)) < 0)
 			break;
-		if (ruhu_commit_trailer(&worker, repo, &oid, "Ruhu-Worker") < 0)
-			ruhu_error_clear();
+		if ((error = ruhu_commit_trailer_opt(&worker, repo, &oid, "Ruhu-Worker")) < 0)
+			break;
 		mo.mode = RUHU_MERGE_REDO;
 		mo.origin = self.ptr;
 		mo.worker = worker.size ? worker.ptr : NULL;
@@ -296,13 +297,24 @@ int ruhu_pull_apply(ruhu_pull_report *out, ruhu_replica *r, const git_oid *main)
 	if ((error = ruhu_replica_repo(&repo, r)) < 0 || (error = ruhu_replica_schema(&schema, r)) < 0)
 		goto done;
 	if ((error = ruhu_refs_get(&old, db, MAIN_REF)) == 0) {
+		int desc = git_oid_equal(&old, main) ? 1 : git_graph_descendant_of(repo, &old, main);
+
 		have_old = 1;
-		if (git_oid_equal(&old, main) || git_graph_descendant_of(repo, &old, main) == 1) {
+		if (desc == 1) {
 			out->up_to_date = 1;
 			git_oid_tostr(out->main, sizeof(out->main), &old);
 			goto done;
 		}
-		if (git_graph_descendant_of(repo, main, &old) != 1) {
+		/* an error reading history is an error, not a rewritten main */
+		if (desc == 0 && (desc = git_graph_descendant_of(repo, main, &old)) < 0) {
+			error = ruhu_git_error(desc, "cannot read the history of the hub's main");
+			goto done;
+		}
+		if (desc < 0) {
+			error = ruhu_git_error(desc, "cannot read the history of this tablet's main");
+			goto done;
+		}
+		if (desc != 1) {
 			error = ruhu_error_set(RUHU_ECONFLICT, "the hub's main does not contain the main this "
 					       "tablet has: refusing to rewrite its history");
 			goto done;

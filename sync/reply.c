@@ -39,10 +39,16 @@ int ruhu_reply_body(ruhu_buf *out, ruhu_replica *hub, const char *device,
 	    (error = ruhu_refs_get(&ref.oid, db, "refs/heads/main")) < 0 ||
 	    (error = ruhu_signers_section(&signers, db)) < 0)
 		goto done;
-	if (d.has_known_main && ruhu_object_exists(repo, &d.known_main))
+	if (d.has_known_main && (error = ruhu_object_exists(repo, &d.known_main)) != 0) {
+		if (error < 0)
+			goto done;
 		have[nhave++] = d.known_main;
-	if (d.has_tip && ruhu_object_exists(repo, &d.tip))
+	}
+	if (d.has_tip && (error = ruhu_object_exists(repo, &d.tip)) != 0) {
+		if (error < 0)
+			goto done;
 		have[nhave++] = d.tip;
+	}
 	if ((error = ruhu_bundle_create(&bundle, repo, &ref, 1, have, nhave)) < 0)
 		goto done;
 	for (size_t i = 0; i < nextra; i++) {

@@ -397,7 +397,7 @@ int ruhu_review_resolve(ruhu_save_info *out, ruhu_replica *hub, int64_t rid, ruh
 
 			snprintf(how, sizeof(how), "%s%s%s", take_name(take), value ? " " : "", value ? value : "");
 			sqlite3_bind_int64(st, 1, rid);
-			sqlite3_bind_text(st, 2, how, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, how, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, who.ptr, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 4, ruhu_replica_now_ms(hub));
 			sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);

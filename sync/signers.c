@@ -81,8 +81,11 @@ int ruhu_signers_apply(sqlite3 *db, const void *data, size_t len, const char *se
 				goto done;
 			}
 		ruhu_buf_clear(&key);
-		if (n[0] >= sizeof(id) || n[1] >= sizeof(role) ||
-		    ruhu_base64_decode(&key, f[2], n[2], NULL) < 0 || key.size != 32 ||
+		/* out of memory is no malformed line */
+		if (n[0] < sizeof(id) && n[1] < sizeof(role) &&
+		    (error = ruhu_base64_decode(&key, f[2], n[2], NULL)) == RUHU_ENOMEM)
+			break;
+		if (n[0] >= sizeof(id) || n[1] >= sizeof(role) || error < 0 || key.size != 32 ||
 		    number(&added, f[3], n[3]) < 0 || number(&revoked, f[4], n[4]) < 0) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "signer line %zu of the reply is malformed", lines);
 			break;

@@ -39,10 +39,14 @@ int ruhu_read_file(ruhu_buf *out, const char *path, size_t max);
 /* Write a file atomically: temporary, fsync, rename, fsync of the folder. */
 int ruhu_write_file(const char *path, const void *data, size_t len);
 
-/* 1 when the object is in the store. */
+/* 1 when the object is in the store, 0 when it is not, < 0 when the store
+ * failed to say (out of memory, an I/O error: its error is set). */
 int ruhu_object_exists(git_repository *repo, const git_oid *id);
 
 /* A trailer of a commit (cleared first); RUHU_ENOTFOUND when missing. */
 int ruhu_commit_trailer(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key);
+/* The same for a trailer a commit may lack: empty then (out of memory and
+ * a commit that cannot be read are still errors). */
+int ruhu_commit_trailer_opt(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key);
 
 #endif

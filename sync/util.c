@@ -66,13 +66,30 @@ done:
 	return error;
 }
 
+int ruhu_commit_trailer_opt(ruhu_buf *out, git_repository *repo, const git_oid *id, const char *key)
+{
+	int error = ruhu_commit_trailer(out, repo, id, key);
+
+	if (error == RUHU_ENOTFOUND) {
+		ruhu_error_clear();
+		ruhu_buf_clear(out);
+		error = 0;
+	}
+	return error;
+}
+
 int ruhu_object_exists(git_repository *repo, const git_oid *id)
 {
 	git_odb *odb = NULL;
-	int found = 0;
+	int found, error;
 
-	if (git_repository_odb(&odb, repo) == 0)
-		found = git_odb_exists(odb, id);
+	if ((error = git_repository_odb(&odb, repo)) < 0)
+		return ruhu_git_error(error, "cannot open the object store");
+	found = git_odb_exists(odb, id);
 	git_odb_free(odb);
+	/* libgit2 reads a failed lookup as "missing" (core/odb.c, design
+	 * note 3): ask the store whether it failed */
+	if (!found && (error = ruhu_odb_take_failure()) < 0)
+		return error;
 	return found;
 }

@@ -116,8 +116,9 @@ typedef struct {
 
 /** Take in a tablet's bundle: verify the envelope and every commit's
  *  signature, refuse unknown or revoked devices, other hubs' bundles and
- *  other schemas; merge each new device commit into main (one transaction
- *  each).  `out` must be released with ruhu_ingest_report_dispose. */
+ *  other schemas; merge each new device commit into main.  All of it is one
+ *  transaction: on failure (or a power loss) nothing of the bundle is kept.
+ *  `out` must be released with ruhu_ingest_report_dispose. */
 int ruhu_hub_ingest(ruhu_ingest_report *out, ruhu_replica *hub, const void *bundle, size_t len,
 		    const ruhu_ingest_opts *opts);
 void ruhu_ingest_report_dispose(ruhu_ingest_report *rep);

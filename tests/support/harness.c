@@ -28,6 +28,15 @@
 
 #include "support/harness.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define RT_LSAN_DISABLE() __lsan_disable()
+#define RT_LSAN_ENABLE() __lsan_enable()
+#else
+#define RT_LSAN_DISABLE() ((void)0)
+#define RT_LSAN_ENABLE() ((void)0)
+#endif
+
 /* seeds at the crash points right after the call returned */
 #define RT_SEEDS_AFTER_RETURN 8
 
@@ -474,12 +483,20 @@ static int fault_run(const struct rt_op *op, const char *dir, unsigned sites, ui
 	if (!(op->flags & RT_OP_OPENS))
 		rt_ok(ruhu_replica_open_ext(&run.r, dir, pw, strlen(pw), &o, RT_CRASH_VFS));
 	ruhu_error_clear();
+	/* libgit2 1.5.1 leaks on its own failed allocations (git_signature_new,
+	 * git_odb_open_wstream, git_commit_create_with_signature keep what they
+	 * had allocated when the next allocation fails): no leak check while
+	 * libgit2's allocator fails (docs/testing.md, known gaps) */
+	if (sites & RT_SITE_GIT)
+		RT_LSAN_DISABLE();
 	rt_fault_arm(sites, nth, persistent, kind);
 	rc = op->run(&run);
 	if (!persistent)
 		rt_fault_disarm();
 	ruhu_replica_free(run.r);
 	rt_fault_disarm();
+	if (sites & RT_SITE_GIT)
+		RT_LSAN_ENABLE();
 	return rc;
 }
 
@@ -489,9 +506,12 @@ void rt_fault_loop(const struct rt_op *op, unsigned sites, int persistent, rt_fa
 	struct rt_fault_result res;
 	ruhu_buf before = RUHU_BUF_INIT, after = RUHU_BUF_INIT;
 	char tmp[256], base[300], work[300], where[300], msg[1024];
-	uint64_t calls;
+	uint64_t calls, from = 1;
 	int rc;
 
+	/* RT_FAULT_FROM=N starts every loop at fault N, to look at one */
+	if (getenv("RT_FAULT_FROM") && (from = strtoull(getenv("RT_FAULT_FROM"), NULL, 10)) == 0)
+		from = 1;
 	memset(&res, 0, sizeof(res));
 	rt_fault_setup();
 	rt_crash_vfs_register();
@@ -506,7 +526,7 @@ void rt_fault_loop(const struct rt_op *op, unsigned sites, int persistent, rt_fa
 	calls = rt_fault_counted();
 	state_of(op, work, rt_op_pass_after(op), &after);
 
-	for (uint64_t n = 1;; n++) {
+	for (uint64_t n = from;; n++) {
 		copy_folder(base, work);
 		rc = fault_run(op, work, sites, n, persistent, kind);
 		snprintf(msg, sizeof(msg), "%s", ruhu_error_last());

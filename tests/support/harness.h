@@ -139,4 +139,25 @@ extern const struct rt_op rt_op_check;           /* ruhu_replica_check (reads on
 /* Rows the transaction operations write (the _slow suites raise it). */
 extern int rt_txn_rows;
 
+/* ---- operations of a township: a hub and joined tablets (ops_sync.c) ---- */
+extern const struct rt_op rt_op_save;            /* a save on a joined tablet: records, an attachment */
+extern const struct rt_op rt_op_save_delete;     /* the same, rollback journal */
+extern const struct rt_op rt_op_merge;           /* the hub ingests a bundle with conflicts */
+extern const struct rt_op rt_op_merge_delete;    /* the same, rollback journal */
+extern const struct rt_op rt_op_pull;            /* a tablet pulls: undo, main, drop, redo */
+extern const struct rt_op rt_op_pull_delete;     /* the same, rollback journal */
+/* rollback journal and a 32 KiB cache: pages spill mid-transaction */
+extern const struct rt_op rt_op_save_spill;
+extern const struct rt_op rt_op_merge_spill;
+extern const struct rt_op rt_op_pull_spill;
+
+/* Make the township template of ops_sync.c now (it is made on first use
+ * otherwise; once per process). */
+void rt_sync_template(void);
+/* The state of a tablet and of a hub: heads, digest (checked against _meta
+ * and the history), pending saves or merges and review items, and every
+ * table's hash; fails with a message when the history does not hold. */
+int rt_state_tablet(ruhu_replica *r, ruhu_buf *out);
+int rt_state_hub(ruhu_replica *r, ruhu_buf *out);
+
 #endif
