@@ -54,43 +54,6 @@ END_TEST
 
 /* ---- a real small file system ---- */
 
-/* A private tmpfs of `size` at `dir`: 0, or -1 with the reason in `why`. */
-static int private_tmpfs(const char *dir, const char *size, char *why, size_t whylen)
-{
-	char opts[64];
-
-	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
-		snprintf(why, whylen, "no mount namespace: %s", strerror(errno));
-		return -1;
-	}
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
-		snprintf(why, whylen, "cannot make mounts private: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(opts, sizeof(opts), "size=%s,mode=0700", size);
-	if (mount("tmpfs", dir, "tmpfs", 0, opts) < 0) {
-		snprintf(why, whylen, "cannot mount a tmpfs: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Fill the file system of `path` with a file until a write fails. */
-static void fill(const char *path)
-{
-	static char block[4096];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ssize_t w;
-
-	ck_assert_int_ge(fd, 0);
-	while ((w = write(fd, block, sizeof(block))) > 0)
-		;
-	while ((w = write(fd, block, 1)) > 0)
-		;
-	ck_assert_int_eq(errno, ENOSPC);
-	close(fd);
-}
-
 static void state(ruhu_replica *r, ruhu_buf *out)
 {
 	rt_ok(rt_state_tables(r, out));
@@ -107,7 +70,7 @@ START_TEST(test_diskfull_tmpfs)
 
 	rt_ok(ruhu_init());
 	rt_tmpdir(mnt, sizeof(mnt));
-	if (private_tmpfs(mnt, "1m", why, sizeof(why)) < 0) {
+	if (rt_private_tmpfs(mnt, "1m", why, sizeof(why)) < 0) {
 		printf("diskfull: tmpfs runs skipped (%s); the injected ENOSPC runs cover it\n", why);
 		rt_rmrf(mnt);
 		return;
@@ -122,7 +85,7 @@ START_TEST(test_diskfull_tmpfs)
 				"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 200) "
 				"INSERT INTO visit SELECT i, hex(zeroblob(100)) FROM n"));
 	state(r, &before);
-	fill(filler);
+	rt_fill_disk(filler);
 
 	rc = ruhu_replica_exec(r, "BEGIN IMMEDIATE; "
 			       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2000) "

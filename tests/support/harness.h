@@ -123,6 +123,15 @@ struct rt_fault_result {
 void rt_fault_loop(const struct rt_op *op, unsigned sites, int persistent, rt_fault_kind kind,
 		   struct rt_fault_result *out);
 
+/* ---- a real small file system (diskfull.c) ---- */
+
+/* Mount a private tmpfs of `size` ("1M") at `dir`, in a mount namespace of
+ * the process's own: 0, or -1 with the reason in `why`. */
+int rt_private_tmpfs(const char *dir, const char *size, char *why, size_t whylen);
+/* Fill the file system of `path` with that file until a write fails with
+ * ENOSPC. */
+void rt_fill_disk(const char *path);
+
 /* ---- operations on the replica as it is now (ops.c) ---- */
 extern const struct rt_op rt_op_open;            /* open after a kill: WAL recovery */
 extern const struct rt_op rt_op_open_hot;        /* open after a kill: hot journal rollback */
