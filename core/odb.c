@@ -1,9 +1,11 @@
 /*
  * odb.c — the object store: a libgit2 object database backend over the
- * _objects table of a replica, the repository wrapped around it, and the
- * writing of received packs (see core/odb.h for the design notes).
+ * _objects table of a replica and the repository wrapped around it (see
+ * core/odb.h for the design notes of the store).  Its failures are kept and
+ * mapped in odb_error.c, received packs are written by odb_writepack.c;
+ * odb_int.h is what the three share.
  *
- * Design notes (of this file)
+ * Design notes (of odb.c, odb_error.c and odb_writepack.c)
  *  1. Statements are prepared once per repository (SQLITE_PREPARE_PERSISTENT)
  *     and reset after every use, on every path; a callback never leaves one
  *     running, so the caller can commit or roll back at any time.
@@ -39,24 +41,19 @@
  *     blobs as text; deflated they are a sixth of that, and every byte not
  *     written is a byte not encrypted, journaled and checkpointed.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
 
-#include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 
-#include "core/odb.h"
+#include "core/odb_int.h"
 
 #define SCHEMA \
 	"CREATE TABLE IF NOT EXISTS _objects(" \
 	"oid BLOB PRIMARY KEY NOT NULL CHECK(length(oid) = 20), " \
 	"type INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL) STRICT"
-
-enum { S_READ, S_HEADER, S_EXISTS, S_WRITE, S_PREFIX, S_COUNT };
 
 static const char *const statements[S_COUNT] = {
 	"SELECT type, data, size FROM _objects WHERE oid = ?1",
@@ -66,125 +63,7 @@ static const char *const statements[S_COUNT] = {
 	"SELECT oid, type, data, size FROM _objects WHERE oid BETWEEN ?1 AND ?2 ORDER BY oid LIMIT 2",
 };
 
-typedef struct {
-	git_odb_backend parent;
-	sqlite3 *db;
-	sqlite3_stmt *st[S_COUNT];
-	/* design note 3: an exists whose failure rolled the transaction back */
-	int lost_code;
-	char lost_msg[512];
-} backend;
-
-typedef struct {
-	git_odb_writepack parent;
-	ruhu_buf pack;
-	ruhu_pack_opts opts;
-	git_indexer_progress_cb progress_cb;
-	void *progress_payload;
-} writepack;
-
-/* Design note 6: the backend's last SQLite failure, as ruhu code and
- * message; code 0 when the last call of the backend went well. */
-static __thread struct {
-	int code;
-	char msg[512];
-} last_failure;
-
-int ruhu_git_error(int giterr, const char *fmt, ...)
-{
-	const git_error *e = git_error_last();
-	char what[512];
-	va_list ap;
-	int code = RUHU_ERROR;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (giterr == GIT_ENOTFOUND)
-		code = RUHU_ENOTFOUND;
-	else if (giterr == GIT_EMISMATCH)
-		code = RUHU_ECORRUPT;
-	else if (giterr == GIT_EEXISTS)
-		code = RUHU_EEXISTS;
-	else if (giterr == GIT_EAMBIGUOUS || giterr == GIT_EINVALIDSPEC)
-		code = RUHU_EINVALID;
-	else if (e && e->klass == GIT_ERROR_NOMEMORY)
-		code = RUHU_ENOMEM;
-	else if (last_failure.code && e && e->message && !strcmp(e->message, last_failure.msg))
-		code = last_failure.code;   /* design note 6 */
-	last_failure.code = 0;
-	return ruhu_error_set(code, "%s: %s", what, e && e->message ? e->message : "libgit2 failed");
-}
-
-/* The ruhu code of an SQLite result (the replica's own mapping, without
- * the replica at hand). */
-static int sql_code(int rc)
-{
-	if (rc == SQLITE_IOERR_DATA)
-		return RUHU_ECORRUPT;
-	if (rc == SQLITE_IOERR_NOMEM)
-		return RUHU_ENOMEM;
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return RUHU_EBUSY;
-	case SQLITE_NOMEM:
-		return RUHU_ENOMEM;
-	case SQLITE_FULL:
-		return RUHU_ENOSPACE;
-	case SQLITE_READONLY:
-		return RUHU_EREADONLY;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return RUHU_ECORRUPT;
-	default:
-		return RUHU_ERROR;
-	}
-}
-
-static int sql_fail(backend *b, const char *what)
-{
-	last_failure.code = sql_code(sqlite3_extended_errcode(b->db));
-	snprintf(last_failure.msg, sizeof(last_failure.msg), "object store cannot %s: %s", what,
-		 sqlite3_errmsg(b->db));
-	git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
-	return -1;
-}
-
-/* Design note 3: a call of the backend begins; 1 when inside a transaction
- * (which shows that no earlier loss is pending any more). */
-static int enter(backend *b)
-{
-	int in_txn = !sqlite3_get_autocommit(b->db);
-
-	if (in_txn)
-		b->lost_code = 0;
-	return in_txn;
-}
-
-/* sql_fail, and the loss of the caller's transaction when the failure
- * rolled it back (design note 3). */
-static int sql_fail_in(backend *b, const char *what, int in_txn)
-{
-	sql_fail(b, what);
-	if (in_txn && sqlite3_get_autocommit(b->db)) {
-		b->lost_code = last_failure.code;
-		memcpy(b->lost_msg, last_failure.msg, sizeof(b->lost_msg));
-	}
-	return -1;
-}
-
-int ruhu_odb_take_failure(void)
-{
-	int code = last_failure.code;
-
-	if (code == 0)
-		return 0;
-	last_failure.code = 0;
-	return ruhu_error_set(code, "%s", last_failure.msg);
-}
-
-static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
+sqlite3_stmt *ruhu_odb_bind_oid(backend *b, int which, const git_oid *oid)
 {
 	sqlite3_stmt *st = b->st[which];
 
@@ -195,13 +74,13 @@ static sqlite3_stmt *bind_oid(backend *b, int which, const git_oid *oid)
 /* Is a row's data deflated (design note 7)?  Only a blob whose data is
  * shorter than its size; any other mismatch is returned as stored, so that
  * libgit2's hash check names the object as altered. */
-static int deflated(sqlite3_int64 type, size_t n, sqlite3_int64 size)
+int ruhu_odb_deflated(sqlite3_int64 type, size_t n, sqlite3_int64 size)
 {
 	return type == GIT_OBJECT_BLOB && size >= 0 && (sqlite3_int64)n < size;
 }
 
 /* Inflate `n` bytes at `data` into exactly `size` bytes at `buf`. */
-static int inflate_to(unsigned char *buf, const void *data, size_t n, size_t size)
+int ruhu_odb_inflate_to(unsigned char *buf, const void *data, size_t n, size_t size)
 {
 	uLongf out = (uLongf)size;
 
@@ -218,7 +97,7 @@ static int row_data(void **out, size_t *len, git_object_t *type, backend *b, sql
 	const void *data = sqlite3_column_blob(st, dcol);
 	int n = sqlite3_column_bytes(st, dcol);
 	sqlite3_int64 t = sqlite3_column_int64(st, tcol), size = sqlite3_column_int64(st, dcol + 1);
-	int packed = deflated(t, (size_t)(n > 0 ? n : 0), size);
+	int packed = ruhu_odb_deflated(t, (size_t)(n > 0 ? n : 0), size);
 	size_t want = packed ? (size_t)size : (size_t)(n > 0 ? n : 0);
 	void *buf;
 
@@ -231,7 +110,7 @@ static int row_data(void **out, size_t *len, git_object_t *type, backend *b, sql
 		return -1;
 	}
 	if (packed) {
-		if (inflate_to(buf, data, (size_t)n, want) < 0) {
+		if (ruhu_odb_inflate_to(buf, data, (size_t)n, want) < 0) {
 			git_odb_backend_data_free(&b->parent, buf);
 			git_error_set_str(GIT_ERROR_ODB, "object store holds a deflated object that does "
 					  "not inflate to its size");
@@ -251,17 +130,17 @@ static int b_read(void **out, size_t *len, git_object_t *type, git_odb_backend *
 	const git_oid *oid)
 {
 	backend *b = (backend *)parent;
-	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
-	int in_txn = enter(b), rc, error;
+	sqlite3_stmt *st = ruhu_odb_bind_oid(b, S_READ, oid);
+	int in_txn = ruhu_odb_enter(b), rc, error;
 
-	last_failure.code = 0;
+	ruhu_odb_last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		error = row_data(out, len, type, b, st, 0, 1);
 	else if (rc == SQLITE_DONE)
 		error = GIT_ENOTFOUND;
 	else
-		error = sql_fail_in(b, "read an object", in_txn);
+		error = ruhu_odb_sql_fail_in(b, "read an object", in_txn);
 	sqlite3_reset(st);
 	return error;
 }
@@ -270,10 +149,10 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 	const git_oid *oid)
 {
 	backend *b = (backend *)parent;
-	sqlite3_stmt *st = bind_oid(b, S_HEADER, oid);
-	int in_txn = enter(b), rc, error = 0;
+	sqlite3_stmt *st = ruhu_odb_bind_oid(b, S_HEADER, oid);
+	int in_txn = ruhu_odb_enter(b), rc, error = 0;
 
-	last_failure.code = 0;
+	ruhu_odb_last_failure.code = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*type = (git_object_t)sqlite3_column_int64(st, 0);
@@ -281,7 +160,7 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 	} else if (rc == SQLITE_DONE) {
 		error = GIT_ENOTFOUND;
 	} else {
-		error = sql_fail_in(b, "read an object header", in_txn);
+		error = ruhu_odb_sql_fail_in(b, "read an object header", in_txn);
 	}
 	sqlite3_reset(st);
 	return error;
@@ -290,23 +169,23 @@ static int b_read_header(size_t *len, git_object_t *type, git_odb_backend *paren
 static int b_exists(git_odb_backend *parent, const git_oid *oid)
 {
 	backend *b = (backend *)parent;
-	sqlite3_stmt *st = bind_oid(b, S_EXISTS, oid);
-	int in_txn = enter(b), rc = sqlite3_step(st);
+	sqlite3_stmt *st = ruhu_odb_bind_oid(b, S_EXISTS, oid);
+	int in_txn = ruhu_odb_enter(b), rc = sqlite3_step(st);
 
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sql_fail_in(b, "look up an object", in_txn);
+		ruhu_odb_sql_fail_in(b, "look up an object", in_txn);
 	else
-		last_failure.code = 0;
+		ruhu_odb_last_failure.code = 0;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW; /* design note 3 */
 }
 
 /* Write one object: 0, -1 when SQLite fails (its message is in the
  * connection), -2 out of memory. */
-static int store_object(backend *b, const git_oid *oid, const void *data, size_t len,
+int ruhu_odb_store_object(backend *b, const git_oid *oid, const void *data, size_t len,
 	git_object_t type)
 {
-	sqlite3_stmt *st = bind_oid(b, S_WRITE, oid);
+	sqlite3_stmt *st = ruhu_odb_bind_oid(b, S_WRITE, oid);
 	unsigned char *packed = NULL;
 	uLongf plen = 0;
 	int rc;
@@ -344,19 +223,19 @@ static int b_write(git_odb_backend *parent, const git_oid *oid, const void *data
 		/* design note 3 (libgit2 tries a failed write again through a
 		 * stream, whose exists goes well: the loss stays until a
 		 * transaction begins) */
-		last_failure.code = b->lost_code;
-		memcpy(last_failure.msg, b->lost_msg, sizeof(last_failure.msg));
-		git_error_set_str(GIT_ERROR_ODB, last_failure.msg);
+		ruhu_odb_last_failure.code = b->lost_code;
+		memcpy(ruhu_odb_last_failure.msg, b->lost_msg, sizeof(ruhu_odb_last_failure.msg));
+		git_error_set_str(GIT_ERROR_ODB, ruhu_odb_last_failure.msg);
 		return -1;
 	}
-	in_txn = enter(b);
-	if ((rc = store_object(b, oid, data, len, type)) == -2) {
+	in_txn = ruhu_odb_enter(b);
+	if ((rc = ruhu_odb_store_object(b, oid, data, len, type)) == -2) {
 		git_error_set_oom();
 		return -1;
 	}
 	if (rc < 0)
-		return sql_fail_in(b, "write an object", in_txn);
-	last_failure.code = 0;
+		return ruhu_odb_sql_fail_in(b, "write an object", in_txn);
+	ruhu_odb_last_failure.code = 0;
 	return 0;
 }
 
@@ -394,7 +273,7 @@ static int find_prefix(backend *b, git_oid *full, void **out, size_t *len, git_o
 		goto done;
 	}
 	if (rc != SQLITE_ROW) {
-		error = sql_fail(b, "look up a short id");
+		error = ruhu_odb_sql_fail(b, "look up a short id");
 		goto done;
 	}
 	if (sqlite3_column_bytes(st, 0) != 20) {
@@ -412,7 +291,7 @@ static int find_prefix(backend *b, git_oid *full, void **out, size_t *len, git_o
 		goto done;
 	}
 	if (rc != SQLITE_DONE) {
-		error = sql_fail(b, "look up a short id");
+		error = ruhu_odb_sql_fail(b, "look up a short id");
 		goto done;
 	}
 	/* hand out only on success: libgit2 frees *out itself after a failure */
@@ -451,7 +330,7 @@ static int b_foreach(git_odb_backend *parent, git_odb_foreach_cb cb, void *paylo
 	int rc, error = 0;
 
 	if (sqlite3_prepare_v2(b->db, "SELECT oid FROM _objects", -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(b, "list objects");
+		return ruhu_odb_sql_fail(b, "list objects");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != 20)
 			continue;
@@ -460,175 +339,10 @@ static int b_foreach(git_odb_backend *parent, git_odb_foreach_cb cb, void *paylo
 			goto done;
 	}
 	if (rc != SQLITE_DONE)
-		error = sql_fail(b, "list objects");
+		error = ruhu_odb_sql_fail(b, "list objects");
 done:
 	sqlite3_finalize(st);
 	return error;
-}
-
-/* --- packs ------------------------------------------------------------------- */
-
-static int base_from_table(void **out, size_t *len, git_object_t *type, const git_oid *oid,
-	void *payload)
-{
-	backend *b = payload;
-	sqlite3_stmt *st = bind_oid(b, S_READ, oid);
-	int rc, error = 0, n;
-	sqlite3_int64 size;
-	void *buf;
-
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		error = RUHU_ENOTFOUND;
-		goto done;
-	}
-	if (rc != SQLITE_ROW) {
-		error = ruhu_error_set(sql_code(rc), "object store cannot read delta base %s: %s",
-			git_oid_tostr_s(oid), sqlite3_errmsg(b->db));
-		goto done;
-	}
-	n = sqlite3_column_bytes(st, 1);
-	size = sqlite3_column_int64(st, 2);
-	if (!deflated(sqlite3_column_int64(st, 0), (size_t)n, size))
-		size = n;
-	else if ((uint64_t)size > SIZE_MAX - 1) {
-		error = ruhu_error_set(RUHU_ECORRUPT, "object store holds a damaged delta base %s",
-			git_oid_tostr_s(oid));
-		goto done;
-	}
-	if ((buf = malloc(size > 0 ? (size_t)size : 1)) == NULL) {
-		error = ruhu_error_oom();
-		goto done;
-	}
-	if (size == n) {
-		if (n > 0)
-			memcpy(buf, sqlite3_column_blob(st, 1), (size_t)n);
-	} else if (inflate_to(buf, sqlite3_column_blob(st, 1), (size_t)n, (size_t)size) < 0) {
-		free(buf);
-		error = ruhu_error_set(RUHU_ECORRUPT, "object store holds a damaged delta base %s",
-			git_oid_tostr_s(oid));
-		goto done;
-	}
-	*out = buf;
-	*len = (size_t)size;
-	*type = (git_object_t)sqlite3_column_int64(st, 0);
-done:
-	sqlite3_reset(st);
-	return error;
-}
-
-static int object_to_table(const git_oid *oid, git_object_t type, const void *data, size_t len,
-	void *payload)
-{
-	backend *b = payload;
-	int rc = store_object(b, oid, data, len, type);
-
-	if (rc == -2)
-		return ruhu_error_oom();
-	if (rc < 0)
-		return ruhu_error_set(sql_code(sqlite3_extended_errcode(b->db)),
-			"object store cannot write object %s: %s", git_oid_tostr_s(oid),
-			sqlite3_errmsg(b->db));
-	return 0;
-}
-
-static int exec(sqlite3 *db, const char *sql, const char *what)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	if (rc == SQLITE_OK)
-		return 0;
-	return ruhu_error_set(sql_code(rc), "object store cannot %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* All of the pack or nothing (odb.h, design note 3). */
-static int write_pack(size_t *out_objects, backend *b, const void *pack, size_t len,
-	const ruhu_pack_opts *opts)
-{
-	int error;
-
-	if ((error = exec(b->db, "SAVEPOINT ruhu_pack", "start writing a pack")) < 0)
-		return error;
-	error = ruhu_pack_parse(out_objects, pack, len, opts, base_from_table, object_to_table, b);
-	if (error < 0) {
-		/* keep the parse error: the rollback's own failure is secondary */
-		sqlite3_exec(b->db, "ROLLBACK TO ruhu_pack", NULL, NULL, NULL);
-		sqlite3_exec(b->db, "RELEASE ruhu_pack", NULL, NULL, NULL);
-		return error;
-	}
-	if ((error = exec(b->db, "RELEASE ruhu_pack", "finish writing a pack")) < 0) {
-		sqlite3_exec(b->db, "ROLLBACK TO ruhu_pack", NULL, NULL, NULL);
-		sqlite3_exec(b->db, "RELEASE ruhu_pack", NULL, NULL, NULL);
-	}
-	return error;
-}
-
-static int wp_append(git_odb_writepack *parent, const void *data, size_t size,
-	git_indexer_progress *stats)
-{
-	writepack *wp = (writepack *)parent;
-
-	if (size > wp->opts.max_pack_size - wp->pack.size) {
-		git_error_set_str(GIT_ERROR_ODB, "received pack is over the cap of the object store");
-		return -1;
-	}
-	if (ruhu_buf_put(&wp->pack, data, size) < 0) {
-		git_error_set_oom();
-		return -1;
-	}
-	if (stats)
-		stats->received_bytes = wp->pack.size;
-	if (wp->progress_cb && stats)
-		return wp->progress_cb(stats, wp->progress_payload);
-	return 0;
-}
-
-static int wp_commit(git_odb_writepack *parent, git_indexer_progress *stats)
-{
-	writepack *wp = (writepack *)parent;
-	size_t n = 0;
-
-	if (write_pack(&n, (backend *)parent->backend, wp->pack.ptr, wp->pack.size, &wp->opts) < 0) {
-		git_error_set_str(GIT_ERROR_ODB, ruhu_error_last());
-		return -1;
-	}
-	if (stats) {
-		stats->total_objects = stats->indexed_objects = stats->received_objects = (unsigned)n;
-		stats->received_bytes = wp->pack.size;
-	}
-	if (wp->progress_cb && stats)
-		return wp->progress_cb(stats, wp->progress_payload);
-	return 0;
-}
-
-static void wp_free(git_odb_writepack *parent)
-{
-	writepack *wp = (writepack *)parent;
-
-	ruhu_buf_dispose(&wp->pack);
-	free(wp);
-}
-
-static int b_writepack(git_odb_writepack **out, git_odb_backend *parent, git_odb *odb,
-	git_indexer_progress_cb progress_cb, void *progress_payload)
-{
-	ruhu_pack_opts defaults = RUHU_PACK_OPTS_INIT;
-	writepack *wp;
-
-	if ((wp = calloc(1, sizeof(*wp))) == NULL) {
-		git_error_set_oom();
-		return -1;
-	}
-	wp->parent.backend = parent;
-	wp->parent.append = wp_append;
-	wp->parent.commit = wp_commit;
-	wp->parent.free = wp_free;
-	wp->opts = defaults;
-	wp->opts.max_pack_size = (size_t)2 << 30;
-	wp->progress_cb = progress_cb;
-	wp->progress_payload = progress_payload;
-	*out = &wp->parent;
-	return 0;
 }
 
 static void b_free(git_odb_backend *parent)
@@ -644,7 +358,7 @@ static void b_free(git_odb_backend *parent)
 
 int ruhu_odb_init(sqlite3 *db)
 {
-	return exec(db, SCHEMA, "create table _objects");
+	return ruhu_odb_exec(db, SCHEMA, "create table _objects");
 }
 
 static int new_backend(backend **out, sqlite3 *db)
@@ -664,12 +378,12 @@ static int new_backend(backend **out, sqlite3 *db)
 	b->parent.exists = b_exists;
 	b->parent.exists_prefix = b_exists_prefix;
 	b->parent.foreach = b_foreach;
-	b->parent.writepack = b_writepack;
+	b->parent.writepack = ruhu_odb_backend_writepack;
 	b->parent.free = b_free;
 	for (int i = 0; i < S_COUNT; i++)
 		if ((rc = sqlite3_prepare_v3(db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &b->st[i],
 					     NULL)) != SQLITE_OK) {
-			error = ruhu_error_set(sql_code(rc), "object store cannot prepare a statement: %s",
+			error = ruhu_error_set(ruhu_odb_sql_code(rc), "object store cannot prepare a statement: %s",
 				sqlite3_errmsg(db));
 			b_free(&b->parent);
 			return error;
@@ -719,7 +433,7 @@ done:
 	return error;
 }
 
-static backend *backend_of(git_repository *repo)
+backend *ruhu_odb_backend_of(git_repository *repo)
 {
 	git_odb *odb = NULL;
 	git_odb_backend *found = NULL;
@@ -736,19 +450,7 @@ static backend *backend_of(git_repository *repo)
 
 sqlite3 *ruhu_odb_db(git_repository *repo)
 {
-	backend *b = backend_of(repo);
+	backend *b = ruhu_odb_backend_of(repo);
 
 	return b ? b->db : NULL;
-}
-
-int ruhu_odb_write_pack(size_t *out_objects, git_repository *repo, const void *pack, size_t len,
-	const ruhu_pack_opts *opts)
-{
-	backend *b = backend_of(repo);
-
-	if (out_objects)
-		*out_objects = 0;
-	if (b == NULL)
-		return ruhu_error_set(RUHU_EINVALID, "repository is not a ruhu object store");
-	return write_pack(out_objects, b, pack, len, opts);
 }

@@ -33,7 +33,7 @@ struct ruhu_replica {
 	struct ruhu_schema *schema;     /* the installed schema */
 	struct git_repository *repo;    /* the object store (core/odb.h) */
 	ruhu_wallclock clock;           /* wall clock of saves (tests set it) */
-	/* transactions of ruhu_replica_begin (replica.c, design note 7) */
+	/* transactions of ruhu_replica_begin (replica_txn.c, design note 1) */
 	int in_txn;                     /* between begin and commit or rollback */
 	int committing;                 /* ruhu_replica_commit runs its COMMIT */
 };
@@ -100,7 +100,7 @@ void ruhu_replica_repo_reset(ruhu_replica *r);
 /* The wall clock of saves, in milliseconds since 1970 (UTC). */
 int64_t ruhu_replica_now_ms(ruhu_replica *r);
 
-/* ---- shared by replica.c and replica_keys.c only ---- */
+/* ---- shared by replica.c, replica_keys.c and replica_txn.c only ---- */
 void replica_release_state(ruhu_replica *r);
 char *replica_join(const char *dir, const char *name);
 int replica_exists(const char *path);
@@ -112,5 +112,7 @@ int replica_apply_settings(ruhu_replica *r, ruhu_journal_mode mode);
 int replica_read_head(const char *path, unsigned char head[24], size_t *len);
 void replica_remove_db_files(const char *db_path);
 int replica_finish_rekey(ruhu_replica *r);
+/* The commit hook of every connection (replica_txn.c, design note 1). */
+int replica_commit_hook(void *payload);
 
 #endif

@@ -160,12 +160,13 @@ extern const struct rt_op rt_op_save_spill;
 extern const struct rt_op rt_op_merge_spill;
 extern const struct rt_op rt_op_pull_spill;
 
-/* Make the township template of ops_sync.c now (it is made on first use
- * otherwise; once per process). */
+/* Make the township template of ops_sync_template.c now (it is made on
+ * first use otherwise; once per process). */
 void rt_sync_template(void);
-/* The state of a tablet and of a hub: heads, digest (checked against _meta
- * and the history), pending saves or merges and review items, and every
- * table's hash; fails with a message when the history does not hold. */
+/* The state of a tablet and of a hub (ops_sync_state.c): heads, digest
+ * (checked against _meta and the history), pending saves or merges and
+ * review items, and every table's hash; fails with a message when the
+ * history does not hold. */
 int rt_state_tablet(ruhu_replica *r, ruhu_buf *out);
 int rt_state_hub(ruhu_replica *r, ruhu_buf *out);
 
