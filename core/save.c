@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/changeset.h"
+#include "core/commit.h"
 #include "core/digest.h"
 #include "core/edit.h"
 #include "core/hlc.h"
@@ -349,4 +350,27 @@ done:
 	ruhu_buf_dispose(&committer_email);
 	ruhu_buf_dispose(&base);
 	return error;
+}
+
+int ruhu_pending_changeset(const void **cs, size_t *len, ruhu_buf *own, git_repository *repo,
+	sqlite3_stmt *row)
+{
+	git_oid id;
+	int error;
+
+	if (sqlite3_column_type(row, 2) != SQLITE_NULL) {
+		*cs = sqlite3_column_blob(row, 2);
+		*len = (size_t)sqlite3_column_bytes(row, 2);
+		return 0;
+	}
+	if (sqlite3_column_bytes(row, 1) != GIT_OID_RAWSZ)
+		return ruhu_error_set(RUHU_ECORRUPT, "pending save %lld names no commit",
+			(long long)sqlite3_column_int64(row, 0));
+	git_oid_fromraw(&id, sqlite3_column_blob(row, 1));
+	ruhu_buf_clear(own);
+	if ((error = ruhu_commit_read_path(own, repo, &id, "changeset")) < 0)
+		return error;
+	*cs = own->ptr;
+	*len = own->size;
+	return 0;
 }

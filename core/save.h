@@ -43,6 +43,16 @@ typedef struct {
  */
 int ruhu_save_commit(ruhu_save_info *out, ruhu_replica *r, const ruhu_save_spec *spec);
 
+/*
+ * The changeset of a pending save, from a row whose columns 1 and 2 are
+ * `_pending.oid` and `_pending.changeset`: the stored one, or — the column
+ * NULL, as the save left it until a rebase rewrites it — the changeset of
+ * the save's own commit, read into `own`.  `*cs` and `*len` stay valid until
+ * the next step of the row or the next use of `own`.
+ */
+int ruhu_pending_changeset(const void **cs, size_t *len, ruhu_buf *own, git_repository *repo,
+	sqlite3_stmt *row);
+
 /* A subject line for a changeset: "add 1 person, change 2 applications". */
 int ruhu_save_subject(ruhu_buf *out, const void *changeset, size_t len);
 

@@ -25,6 +25,7 @@
 #include "core/meta.h"
 #include "core/odb.h"
 #include "core/refs.h"
+#include "core/save.h"
 #include "sync/audit_replay.h"
 #include "sync/audit_sigpool.h"
 #include "sync/audit_verify.h"
@@ -175,15 +176,9 @@ static int replay_pending(struct verify *v, struct audit_replay *rp, int *stoppe
 
 		if (has_id)
 			git_oid_fromraw(&id, sqlite3_column_blob(st, 1));
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL && has_id) {
-			/* not re-applied by a pull yet: the commit's own changeset
-			 * (core/setup.c) */
-			ruhu_buf_clear(&own);
-			if ((error = ruhu_commit_read_path(&own, v->c.repo, &id, "changeset")) < 0)
-				break;
-			cs = own.ptr;
-			len = own.size;
-		}
+		/* not re-applied by a pull yet: the commit's own changeset */
+		if (has_id && (error = ruhu_pending_changeset(&cs, &len, &own, v->c.repo, st)) < 0)
+			break;
 		error = audit_replay_apply(rp, cs, len, &diff);
 		if (error == RUHU_ECONFLICT) {
 			*stopped = 1;

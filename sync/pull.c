@@ -96,28 +96,16 @@ static int undo_pending(sqlite3 *db, git_repository *repo, ruhu_digest *d)
 				     &st, NULL)) != SQLITE_OK)
 		return ruhu_sql_error(db, rc, "read the pending saves");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *cs = sqlite3_column_blob(st, 2);
-		int n = sqlite3_column_bytes(st, 2), nout = 0;
+		const void *cs;
+		size_t n;
+		int nout = 0;
 		void *inv = NULL;
 
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-			/* as the save made it: the commit's own changeset */
-			git_oid oid;
-
-			if (sqlite3_column_bytes(st, 1) != GIT_OID_RAWSZ) {
-				error = ruhu_error_set(RUHU_ECORRUPT, "a pending save names no commit");
-				break;
-			}
-			git_oid_fromraw(&oid, sqlite3_column_blob(st, 1));
-			ruhu_buf_clear(&own);
-			if ((error = ruhu_commit_read_path(&own, repo, &oid, "changeset")) < 0)
-				break;
-			cs = own.ptr;
-			n = (int)own.size;
-		}
+		if ((error = ruhu_pending_changeset(&cs, &n, &own, repo, st)) < 0)
+			break;
 		if (n == 0)
 			continue;
-		if ((rc = sqlite3changeset_invert(n, cs, &nout, &inv)) != SQLITE_OK) {
+		if ((rc = sqlite3changeset_invert((int)n, cs, &nout, &inv)) != SQLITE_OK) {
 			error = rc == SQLITE_NOMEM ? ruhu_error_oom() :
 				ruhu_error_set(RUHU_ECORRUPT, "pending save %lld is damaged",
 					       (long long)sqlite3_column_int64(st, 0));

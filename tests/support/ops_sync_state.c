@@ -148,33 +148,20 @@ static int pending_of(int64_t *count, char hash[17], ruhu_replica *r, const ruhu
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(st, 0);
-		const void *cs = sqlite3_column_blob(st, 2);
-		int n = sqlite3_column_bytes(st, 2), ninv = 0, conflict = 0;
+		const void *cs;
+		size_t n;
+		int ninv = 0, conflict = 0;
 		void *inv = NULL;
 
 		(*count)++;
 		crypto_generichash_update(&h, (const unsigned char *)&seq, sizeof(seq));
 		crypto_generichash_update(&h, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-			/* the commit's own changeset, as the save made it */
-			git_oid oid;
-
-			if (sqlite3_column_bytes(st, 1) != GIT_OID_RAWSZ) {
-				error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld names no commit",
-						       (long long)seq);
-				goto done;
-			}
-			git_oid_fromraw(&oid, sqlite3_column_blob(st, 1));
-			ruhu_buf_clear(&own);
-			if ((error = ruhu_commit_read_path(&own, repo, &oid, "changeset")) < 0)
-				goto done;
-			cs = own.ptr;
-			n = (int)own.size;
-		}
+		if ((error = ruhu_pending_changeset(&cs, &n, &own, repo, st)) < 0)
+			goto done;
 		if (n == 0)
 			continue;
-		crypto_generichash_update(&h, cs, (size_t)n);
-		if (sqlite3changeset_invert(n, cs, &ninv, &inv) != SQLITE_OK) {
+		crypto_generichash_update(&h, cs, n);
+		if (sqlite3changeset_invert((int)n, cs, &ninv, &inv) != SQLITE_OK) {
 			error = ruhu_error_set(RUHU_ECORRUPT, "pending save %lld does not invert", (long long)seq);
 			goto done;
 		}
